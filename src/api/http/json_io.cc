@@ -1,0 +1,75 @@
+#include "api/http/json_io.h"
+
+namespace coffer::api {
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kValidation: return 422;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kRateLimited: return 429;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kDataCorrupted: return 500;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_request";
+    case ErrorCode::kValidation: return "validation_failed";
+    case ErrorCode::kUnauthenticated: return "unauthorized";
+    case ErrorCode::kPermissionDenied: return "forbidden";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kPayloadTooLarge: return "payload_too_large";
+    case ErrorCode::kRateLimited: return "rate_limited";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kDataCorrupted: return "data_corrupted";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+ApiResponse JsonResponse(int status, const nlohmann::json& body) {
+  ApiResponse response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
+  return JsonResponse(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+ApiResponse ErrorResponse(const Error& error) {
+  ApiResponse response = ErrorResponse(HttpStatusFor(error.code), ErrorCodeName(error.code), error.message);
+  if (error.code == ErrorCode::kUnauthenticated) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"coffer\"");
+  }
+  return response;
+}
+
+Result<nlohmann::json> ParseJsonObject(const std::string& body) {
+  if (body.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "the request body is empty: send a JSON object");
+  }
+  try {
+    nlohmann::json parsed = nlohmann::json::parse(body);
+    if (!parsed.is_object()) {
+      return MakeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+    }
+    return parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is a position; the exception text could quote the input, so it is not used.
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the request body is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+  }
+}
+
+}  // namespace coffer::api

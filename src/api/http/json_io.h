@@ -1,0 +1,22 @@
+// JSON bodies in and out: success bodies, the error envelope {"error": {"code", "message"}}, and
+// the mapping from ErrorCode to HTTP status.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/api_types.h"
+#include "core/result.h"
+
+namespace coffer::api {
+
+ApiResponse JsonResponse(int status, const nlohmann::json& body);
+ApiResponse ErrorResponse(const Error& error);
+ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message);
+
+int HttpStatusFor(ErrorCode code);
+std::string_view ErrorCodeName(ErrorCode code);
+
+// Parses a request body that must be a JSON object. Errors say where the JSON broke.
+Result<nlohmann::json> ParseJsonObject(const std::string& body);
+
+}  // namespace coffer::api

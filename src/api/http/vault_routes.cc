@@ -1,0 +1,198 @@
+#include "api/http/vault_routes.h"
+
+#include <charconv>
+#include <set>
+
+#include "api/http/authentication.h"
+#include "api/http/json_io.h"
+
+namespace coffer::api {
+namespace {
+
+nlohmann::json TimestampOrNull(const std::optional<UnixMicros>& t) {
+  return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
+}
+
+// Rejects query parameters a route does not know: `?versoin=2` must not silently read the latest.
+Status CheckQuery(const ApiRequest& request, const std::set<std::string>& allowed) {
+  for (const auto& [key, value] : request.query) {
+    if (allowed.count(key) == 0) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unknown query parameter '" + key + "'" +
+                           (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<int>> ParsePositiveInt(const ApiRequest& request, const std::string& key) {
+  auto it = request.query.find(key);
+  if (it == request.query.end()) return std::optional<int>();
+  int value = 0;
+  const std::string& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
+  }
+  return std::optional<int>(value);
+}
+
+Result<std::optional<CredentialType>> ParseTypeField(const nlohmann::json& value, const char* where) {
+  if (!value.is_string()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(where) + " must be a string, one of: " + CredentialTypeList());
+  }
+  auto type = ParseCredentialType(value.get<std::string>());
+  if (!type) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(where) + " '" + value.get<std::string>().substr(0, 40) +
+                         "' is not a credential type: use one of " + CredentialTypeList());
+  }
+  return std::optional<CredentialType>(*type);
+}
+
+// Reads the PUT body into a store request. Unknown fields are refused so a typo
+// ("metdata") never silently drops what the caller meant to store.
+Result<vault::StoreCredentialRequest> ParseStoreBody(const std::string& name, const std::string& body) {
+  auto parsed = ParseJsonObject(body);
+  if (!parsed.ok()) return parsed.error();
+  nlohmann::json& json = *parsed;
+  vault::StoreCredentialRequest request;
+  request.name = name;
+  static const std::set<std::string> kAllowed = {"type", "data", "metadata", "expiresAt", "name"};
+  for (auto& [key, value] : json.items()) {
+    if (kAllowed.count(key) == 0) {
+      WipeJson(json);
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unknown field '" + key.substr(0, 64) +
+                           "': a credential takes type, data, metadata and expiresAt");
+    }
+  }
+  auto fail = [&json](ErrorCode code, std::string message) -> Error {
+    WipeJson(json);
+    return MakeError(code, std::move(message));
+  };
+  if (json.contains("name") && json["name"] != name) {
+    return fail(ErrorCode::kInvalidArgument, "the body's name differs from the name in the URL: drop it or make them equal");
+  }
+  if (!json.contains("type")) return fail(ErrorCode::kInvalidArgument, "type is required: one of " + CredentialTypeList());
+  auto type = ParseTypeField(json["type"], "type");
+  if (!type.ok()) return fail(type.error().code, type.error().message);
+  request.type = **type;
+  if (!json.contains("data")) return fail(ErrorCode::kInvalidArgument, "data is required: a JSON object of secret fields");
+  if (!json["data"].is_object()) return fail(ErrorCode::kInvalidArgument, "data must be a JSON object of secret fields");
+  if (json.contains("metadata") && !json["metadata"].is_null()) {
+    if (!json["metadata"].is_object()) return fail(ErrorCode::kInvalidArgument, "metadata must be a JSON object");
+    request.metadata = std::move(json["metadata"]);
+  }
+  if (json.contains("expiresAt") && !json["expiresAt"].is_null()) {
+    const auto& value = json["expiresAt"];
+    std::optional<UnixMicros> t = value.is_string() ? ParseIso8601(value.get<std::string>()) : std::nullopt;
+    if (!t) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "expiresAt must be an ISO 8601 timestamp such as 2026-12-31T00:00:00Z");
+    }
+    request.expires_at = t;
+  }
+  request.data = std::move(json["data"]);
+  return request;
+}
+
+// Runs `handler` for an authenticated caller, or answers 401.
+template <typename Handler>
+ApiResponse WithPrincipal(vault::Vault& vault, const ApiRequest& request, Handler handler) {
+  auto principal = Authenticate(vault, request);
+  if (!principal.ok()) return ErrorResponse(principal.error());
+  return handler(*principal);
+}
+
+ApiResponse PutCredential(vault::Vault& vault, const ApiRequest& request, const PathParams& params) {
+  return WithPrincipal(vault, request, [&](const Principal& principal) {
+    if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
+    const std::string& name = params.at("name");
+    if (Status s = ValidateCredentialName(name); !s.ok()) return ErrorResponse(s.error());
+    auto body = ParseStoreBody(name, request.body);
+    if (!body.ok()) return ErrorResponse(body.error());
+    vault::StoreCredentialRequest store_request = std::move(body).value();
+    auto stored = vault.StoreCredential(principal, store_request);
+    WipeJson(store_request.data);
+    if (!stored.ok()) return ErrorResponse(stored.error());
+    return JsonResponse(stored->version == 1 ? 201 : 200, CredentialInfoJson(*stored));
+  });
+}
+
+ApiResponse GetCredential(vault::Vault& vault, const ApiRequest& request, const PathParams& params) {
+  return WithPrincipal(vault, request, [&](const Principal& principal) {
+    if (Status s = CheckQuery(request, {"version"}); !s.ok()) return ErrorResponse(s.error());
+    auto version = ParsePositiveInt(request, "version");
+    if (!version.ok()) return ErrorResponse(version.error());
+    auto credential = vault.GetCredential(principal, params.at("name"), *version);
+    if (!credential.ok()) return ErrorResponse(credential.error());
+    nlohmann::json body = CredentialInfoJson(credential->info);
+    body["data"] = credential->data;
+    ApiResponse response = JsonResponse(200, body);
+    WipeJson(body);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  });
+}
+
+ApiResponse ListCredentials(vault::Vault& vault, const ApiRequest& request, const PathParams&) {
+  return WithPrincipal(vault, request, [&](const Principal& principal) {
+    if (Status s = CheckQuery(request, {"limit", "cursor", "type", "prefix"}); !s.ok()) {
+      return ErrorResponse(s.error());
+    }
+    vault::ListCredentialsRequest list;
+    auto limit = ParsePositiveInt(request, "limit");
+    if (!limit.ok()) return ErrorResponse(limit.error());
+    if (*limit) list.limit = **limit;
+    if (auto it = request.query.find("type"); it != request.query.end()) {
+      auto type = ParseTypeField(it->second, "type");
+      if (!type.ok()) return ErrorResponse(type.error());
+      list.type = *type;
+    }
+    if (auto it = request.query.find("prefix"); it != request.query.end()) list.prefix = it->second;
+    if (auto it = request.query.find("cursor"); it != request.query.end()) list.cursor = it->second;
+    auto page = vault.ListCredentials(principal, list);
+    if (!page.ok()) return ErrorResponse(page.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& info : page->items) items.push_back(CredentialInfoJson(info));
+    return JsonResponse(200, {{"credentials", items},
+                              {"nextCursor", page->next_cursor ? nlohmann::json(*page->next_cursor)
+                                                               : nlohmann::json(nullptr)}});
+  });
+}
+
+ApiResponse DeleteCredential(vault::Vault& vault, const ApiRequest& request, const PathParams& params) {
+  return WithPrincipal(vault, request, [&](const Principal& principal) {
+    if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
+    const std::string& name = params.at("name");
+    Status deleted = vault.DeleteCredential(principal, name);
+    if (!deleted.ok()) return ErrorResponse(deleted.error());
+    return JsonResponse(200, {{"deleted", true}, {"name", name}});
+  });
+}
+
+}  // namespace
+
+nlohmann::json CredentialInfoJson(const CredentialInfo& info) {
+  return {{"credentialId", info.id},
+          {"type", CredentialTypeName(info.type)},
+          {"name", info.name},
+          {"metadata", info.metadata},
+          {"expiresAt", TimestampOrNull(info.expires_at)},
+          {"createdAt", FormatIso8601(info.created_at)},
+          {"updatedAt", FormatIso8601(info.updated_at)},
+          {"version", info.version}};
+}
+
+void AddVaultRoutes(Router& router, vault::Vault& vault) {
+  router.Add("GET", "/v0/vault", [&vault](const ApiRequest& r, const PathParams& p) { return ListCredentials(vault, r, p); });
+  router.Add("PUT", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return PutCredential(vault, r, p); });
+  router.Add("GET", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return GetCredential(vault, r, p); });
+  router.Add("DELETE", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return DeleteCredential(vault, r, p); });
+}
+
+}  // namespace coffer::api

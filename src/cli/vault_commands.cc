@@ -1,0 +1,233 @@
+#include "cli/vault_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/api_client.h"
+#include "cli/exit_codes.h"
+#include "core/credential.h"
+#include "core/secure_wipe.h"
+
+namespace coffer::cli {
+namespace {
+
+struct Connection {
+  std::string addr;
+  std::string token;
+};
+
+struct CommonFlags {
+  Connection connection;
+  bool json = false;
+};
+
+void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
+  command->add_option("--addr", flags.connection.addr, "Server address (env COFFER_ADDR, default http://127.0.0.1:8720)");
+  command->add_option("--token", flags.connection.token, "Bearer token (env COFFER_TOKEN)");
+  command->add_flag("--json", flags.json, "Print the server's JSON, for scripts");
+}
+
+// Sends a request and turns failures into an exit code; on success fills `reply`.
+int Call(const CommonFlags& flags, const std::string& method, const std::string& path,
+         const std::optional<std::string>& body, ApiReply& reply,
+         std::function<std::string(ApiClient&)> build_path = nullptr) {
+  ApiClient client(ResolveClientConfig(flags.connection.addr, flags.connection.token));
+  std::string full_path = build_path ? build_path(client) : path;
+  auto sent = client.Send(method, full_path, body);
+  if (!sent.ok()) return Fail(kExitUnavailable, sent.error().message);
+  reply = std::move(sent).value();
+  if (reply.status < 200 || reply.status >= 300) {
+    if (flags.json && !reply.body.is_null()) std::cout << reply.body.dump(2) << "\n";
+    return Fail(ExitCodeForStatus(reply.status), ErrorMessageOf(reply));
+  }
+  return kExitOk;
+}
+
+std::string Str(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+std::string Plain(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+Result<nlohmann::json> ParseJsonFlag(const std::string& text, const char* flag) {
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(flag) + " must be a JSON object, e.g. " + flag + " '{\"key\":\"value\"}'");
+  }
+  return parsed;
+}
+
+void AddStore(CLI::App* vault) {
+  struct Args {
+    CommonFlags flags;
+    std::string name, type, data, metadata, expires_at;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand("store", "Store or overwrite a credential (a new version)");
+  cmd->add_option("name", args->name, "Credential name")->required();
+  cmd->add_option("--type", args->type, "One of " + CredentialTypeList())->required();
+  cmd->add_option("--data", args->data, "Secret fields as a JSON object; '-' reads it from stdin")->required();
+  cmd->add_option("--metadata", args->metadata, "Non-secret fields as a JSON object");
+  cmd->add_option("--expires-at", args->expires_at, "Expiry, ISO 8601 (2026-12-31T00:00:00Z)");
+  AddCommonFlags(cmd, args->flags);
+  cmd->callback([args] {
+    // Reading the secret from stdin keeps it out of shell history and `ps`.
+    if (args->data == "-") {
+      args->data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    }
+    auto data = ParseJsonFlag(args->data, "--data");
+    SecureWipe(args->data);
+    if (!data.ok()) std::exit(Fail(kExitUsage, data.error().message));
+    nlohmann::json body = {{"type", args->type}, {"data", *data}};
+    WipeJson(*data);
+    if (!args->metadata.empty()) {
+      auto metadata = ParseJsonFlag(args->metadata, "--metadata");
+      if (!metadata.ok()) std::exit(Fail(kExitUsage, metadata.error().message));
+      body["metadata"] = *metadata;
+    }
+    if (!args->expires_at.empty()) body["expiresAt"] = args->expires_at;
+    std::string text = body.dump();
+    WipeJson(body);
+    ApiReply reply;
+    int code = Call(args->flags, "PUT", "", text, reply,
+                    [&](ApiClient& c) { return "/v0/vault/" + c.Escape(args->name); });
+    SecureWipe(text);
+    if (code != kExitOk) std::exit(code);
+    if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      std::cout << (reply.status == 201 ? "Stored " : "Updated ") << Str(reply.body, "name") << " ("
+                << Str(reply.body, "type") << ", version " << reply.body.value("version", 0) << ", id "
+                << Str(reply.body, "credentialId") << ")\n";
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddGet(CLI::App* vault) {
+  struct Args {
+    CommonFlags flags;
+    std::string name, field;
+    int version = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand("get", "Print a decrypted credential");
+  cmd->add_option("name", args->name, "Credential name")->required();
+  cmd->add_option("--field", args->field, "Print only this data field's value (for scripts)");
+  cmd->add_option("--version", args->version, "Read an earlier version")->check(CLI::PositiveNumber);
+  AddCommonFlags(cmd, args->flags);
+  cmd->callback([args] {
+    ApiReply reply;
+    int code = Call(args->flags, "GET", "", std::nullopt, reply, [&](ApiClient& c) {
+      std::string path = "/v0/vault/" + c.Escape(args->name);
+      if (args->version > 0) path += "?version=" + std::to_string(args->version);
+      return path;
+    });
+    if (code != kExitOk) std::exit(code);
+    const nlohmann::json& data = reply.body["data"];
+    if (!args->field.empty()) {
+      if (!data.is_object() || !data.contains(args->field)) {
+        std::exit(Fail(kExitNotFound, "credential '" + args->name + "' has no data field '" + args->field + "'"));
+      }
+      std::cout << Plain(data[args->field]) << (isatty(STDOUT_FILENO) ? "\n" : "");
+    } else if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      std::cout << Str(reply.body, "name") << "  " << Str(reply.body, "type") << "  version "
+                << reply.body.value("version", 0) << "\n";
+      for (const auto& [key, value] : data.items()) std::cout << "  " << key << ": " << Plain(value) << "\n";
+      if (reply.body["metadata"].is_object() && !reply.body["metadata"].empty()) {
+        std::cout << "metadata: " << reply.body["metadata"].dump() << "\n";
+      }
+      if (reply.body["expiresAt"].is_string()) std::cout << "expires: " << Str(reply.body, "expiresAt") << "\n";
+    }
+    WipeJson(reply.body);
+    std::exit(kExitOk);
+  });
+}
+
+void AddList(CLI::App* vault) {
+  struct Args {
+    CommonFlags flags;
+    std::string type, prefix;
+    int limit = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand("list", "List credentials (names and metadata, never values)");
+  cmd->add_option("--type", args->type, "Only this type");
+  cmd->add_option("--prefix", args->prefix, "Only names starting with this");
+  cmd->add_option("--limit", args->limit, "At most this many (default: all)")->check(CLI::PositiveNumber);
+  AddCommonFlags(cmd, args->flags);
+  cmd->callback([args] {
+    nlohmann::json all = nlohmann::json::array();
+    std::string cursor;
+    while (true) {
+      ApiReply reply;
+      int code = Call(args->flags, "GET", "", std::nullopt, reply, [&](ApiClient& c) {
+        std::string path = "/v0/vault?limit=" + std::to_string(args->limit > 0 ? std::min(args->limit, 500) : 500);
+        if (!args->type.empty()) path += "&type=" + c.Escape(args->type);
+        if (!args->prefix.empty()) path += "&prefix=" + c.Escape(args->prefix);
+        if (!cursor.empty()) path += "&cursor=" + c.Escape(cursor);
+        return path;
+      });
+      if (code != kExitOk) std::exit(code);
+      for (auto& item : reply.body["credentials"]) all.push_back(item);
+      const auto& next = reply.body["nextCursor"];
+      if (!next.is_string() || (args->limit > 0 && all.size() >= static_cast<size_t>(args->limit))) break;
+      cursor = next.get<std::string>();
+    }
+    if (args->flags.json) {
+      std::cout << nlohmann::json{{"credentials", all}}.dump(2) << "\n";
+    } else if (all.empty()) {
+      std::cout << "No credentials.\n";
+    } else {
+      for (const auto& item : all) {
+        std::printf("%-40s %-12s v%-4d %s\n", Str(item, "name").c_str(), Str(item, "type").c_str(),
+                    item.value("version", 0), Str(item, "updatedAt").c_str());
+      }
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddDelete(CLI::App* vault) {
+  struct Args {
+    CommonFlags flags;
+    std::string name;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand("delete", "Delete a credential and all its versions");
+  cmd->add_option("name", args->name, "Credential name")->required();
+  AddCommonFlags(cmd, args->flags);
+  cmd->callback([args] {
+    ApiReply reply;
+    int code = Call(args->flags, "DELETE", "", std::nullopt, reply,
+                    [&](ApiClient& c) { return "/v0/vault/" + c.Escape(args->name); });
+    if (code != kExitOk) std::exit(code);
+    if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      std::cout << "Deleted " << args->name << "\n";
+    }
+    std::exit(kExitOk);
+  });
+}
+
+}  // namespace
+
+void AddVaultCommands(CLI::App& app) {
+  CLI::App* vault = app.add_subcommand("vault", "Store, read, list and delete credentials");
+  vault->require_subcommand(1);
+  AddStore(vault);
+  AddGet(vault);
+  AddList(vault);
+  AddDelete(vault);
+}
+
+}  // namespace coffer::cli

@@ -1,0 +1,48 @@
+// Who is calling, resolved once per request from a bearer token, and where the call came from.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coffer {
+
+// Scopes a token can carry. An owner's bootstrap token carries all of them.
+namespace scopes {
+inline constexpr std::string_view kVaultRead = "vault:read";
+inline constexpr std::string_view kVaultWrite = "vault:write";
+inline constexpr std::string_view kVaultDelete = "vault:delete";
+inline constexpr std::string_view kVaultList = "vault:list";
+inline constexpr std::string_view kVaultUse = "vault:use";
+inline constexpr std::string_view kIdentitiesWrite = "identities:write";
+inline constexpr std::string_view kAuditRead = "audit:read";
+inline constexpr std::string_view kKeysAdmin = "keys:admin";
+inline const std::vector<std::string> kAll = {
+    std::string(kVaultRead), std::string(kVaultWrite),      std::string(kVaultDelete),
+    std::string(kVaultList), std::string(kVaultUse),        std::string(kIdentitiesWrite),
+    std::string(kAuditRead), std::string(kKeysAdmin)};
+}  // namespace scopes
+
+struct Principal {
+  std::string org_id;
+  std::string identity_id;
+  std::string identity_name;
+  std::string kind;  // "human" | "agent"
+  std::string role;  // humans only
+  std::string token_id;
+  std::vector<std::string> scopes;
+
+  bool HasScope(std::string_view scope) const {
+    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+  }
+};
+
+// Facts about the request, carried into the audit trail. Never holds a secret.
+struct RequestContext {
+  std::string request_id;
+  std::string source_ip;
+  std::string user_agent;
+};
+
+}  // namespace coffer

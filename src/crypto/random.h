@@ -1,0 +1,18 @@
+// Cryptographically secure randomness (OpenSSL's DRBG, seeded from the kernel).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace coffer::crypto {
+
+// Aborts the process if the DRBG fails: continuing with weak randomness is never acceptable.
+void FillRandom(std::span<uint8_t> out);
+std::vector<uint8_t> RandomBytes(size_t n);
+
+// `length` characters of [0-9A-Za-z], uniformly distributed (rejection sampling).
+std::string RandomBase62(size_t length);
+
+}  // namespace coffer::crypto

@@ -1,0 +1,165 @@
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "api/http/http_server.h"
+#include "api/http/router.h"
+#include "api/http/system_routes.h"
+#include "api/http/vault_routes.h"
+#include "core/log.h"
+#include "core/secure_wipe.h"
+#include "crypto/secure_key.h"
+#include "keyring/keyring.h"
+#include "server/data_dir.h"
+#include "server/serve_options.h"
+#include "store/sqlite/sqlite_store.h"
+#include "vault/bootstrap.h"
+#include "vault/vault.h"
+
+namespace coffer::server {
+namespace {
+
+constexpr const char* kRootKeyEnv = "COFFER_ROOT_KEY";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "coffer: %s\n", message.c_str());
+  return 1;
+}
+
+// Keys and decrypted secrets live in this process's memory: no core file may ever hold them.
+void ForbidCoreDumps() {
+  struct rlimit none {0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT, e.g. 127.0.0.1:8720");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == listen.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen port must be a number from 0 to 65535");
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+Result<std::unique_ptr<keyring::RootKeyProvider>> OpenRootKey(const ServeOptions& options,
+                                                             const std::string& key_file,
+                                                             bool fresh_data_dir) {
+  if (const char* env = std::getenv(kRootKeyEnv); env != nullptr && *env != '\0') {
+    return keyring::OpenEnvProvider(kRootKeyEnv);
+  }
+  (void)options;
+  // A key is generated only for a brand-new data directory: for an existing one, a missing key
+  // file means a lost or misplaced key, and a new key would hide that.
+  return keyring::OpenKeyFileProvider(key_file, /*create_if_missing=*/fresh_data_dir);
+}
+
+void PrintBanner(const ServeOptions& options, const std::string& url, const std::string& key_source,
+                 const std::string& token_file, const std::optional<std::string>& new_token) {
+  std::printf("Coffer is running.\n");
+  std::printf("  Listening on    %s\n", url.c_str());
+  std::printf("  Data directory  %s (SQLite, WAL)\n", options.data_dir.c_str());
+  std::printf("  Root key        %s\n", key_source.c_str());
+  if (new_token) {
+    std::printf("  Owner token     %s\n", new_token->c_str());
+    std::printf("                  shown once; also saved to %s (mode 0600)\n", token_file.c_str());
+  } else if (FileExists(token_file)) {
+    std::printf("  Owner token     in %s\n", token_file.c_str());
+  }
+  std::printf("\nAuthenticate with:  Authorization: Bearer <owner token>\n");
+  std::printf("  export COFFER_ADDR=%s COFFER_TOKEN=$(cat %s)\n", url.c_str(), token_file.c_str());
+  std::printf("  coffer vault list\n");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunServer(const ServeOptions& options) {
+  ForbidCoreDumps();
+  if (!crypto::InitCrypto()) return Fail("cannot initialise the crypto library");
+
+  auto listen = ParseListen(options.listen);
+  if (!listen.ok()) return Fail(listen.error().message);
+  const bool tls = options.tls_cert.has_value() || options.tls_key.has_value();
+  if (tls && !(options.tls_cert && options.tls_key)) {
+    return Fail("TLS needs both --tls-cert and --tls-key");
+  }
+  if (!IsLoopback(listen->first) && !tls && !options.insecure) {
+    return Fail("refusing to serve plain HTTP on non-loopback address " + listen->first +
+                ": give --tls-cert and --tls-key, or --insecure if a TLS proxy sits in front");
+  }
+
+  if (Status s = EnsureDataDir(options.data_dir); !s.ok()) return Fail(s.error().message);
+  const std::string db_path = options.data_dir + "/coffer.db";
+  const std::string key_file = options.root_key_file.empty() ? options.data_dir + "/root.key" : options.root_key_file;
+  const std::string token_file = options.data_dir + "/owner.token";
+  const bool fresh = !FileExists(db_path);
+
+  auto root = OpenRootKey(options, key_file, fresh);
+  if (!root.ok()) return Fail(root.error().message);
+  std::string key_source = (*root)->kind() == "env" ? std::string("from $") + kRootKeyEnv : "key file " + key_file;
+  keyring::Keyring keyring(std::move(root).value());
+
+  auto store = store::sqlite::SqliteStore::Open(db_path);
+  if (!store.ok()) return Fail(store.error().message);
+  auto boot = vault::Bootstrap(**store, keyring);
+  if (!boot.ok()) return Fail(boot.error().message);
+  if (boot->new_owner_token) {
+    if (Status s = WritePrivateFile(token_file, *boot->new_owner_token + "\n"); !s.ok()) {
+      return Fail(s.error().message);
+    }
+  }
+
+  vault::Vault vault(**store, keyring);
+  api::Router router;
+  api::AddSystemRoutes(router, **store);
+  api::AddVaultRoutes(router, vault);
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  api::HttpServerOptions http_options;
+  http_options.host = listen->first;
+  http_options.port = listen->second;
+  if (tls) http_options.tls = api::TlsFiles{*options.tls_cert, *options.tls_key};
+  http_options.io_threads = options.io_threads;
+  http_options.worker_threads = options.worker_threads;
+  api::HttpServer server(http_options, [&router](const api::ApiRequest& r) { return router.Dispatch(r); });
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.error().message);
+
+  std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
+  std::string url = std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(*port);
+  PrintBanner(options, url, key_source, token_file, boot->new_owner_token);
+  if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
+  LogInfo("coffer listening on " + url);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+          ": finishing in-flight requests");
+  server.Shutdown();
+  LogInfo("coffer stopped");
+  return 0;
+}
+
+}  // namespace coffer::server

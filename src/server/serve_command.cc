@@ -1,0 +1,27 @@
+#include "server/serve_command.h"
+
+#include <cstdlib>
+#include <memory>
+
+#include "server/serve_options.h"
+
+namespace coffer::server {
+
+void AddServeCommand(CLI::App& app) {
+  auto options = std::make_shared<ServeOptions>();
+  if (const char* dir = std::getenv("COFFER_DATA_DIR"); dir != nullptr && *dir != '\0') {
+    options->data_dir = dir;
+  }
+  CLI::App* serve = app.add_subcommand("serve", "Run the Coffer server (embedded SQLite, generated root key)");
+  serve->add_option("--data-dir", options->data_dir, "Data directory (env COFFER_DATA_DIR)")->capture_default_str();
+  serve->add_option("--listen", options->listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  serve->add_option("--root-key-file", options->root_key_file, "Root key file (default <data-dir>/root.key); COFFER_ROOT_KEY overrides");
+  serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
+  serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
+  serve->add_flag("--insecure", options->insecure, "Allow plain HTTP on a non-loopback address");
+  serve->add_option("--io-threads", options->io_threads, "Network threads")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->add_option("--worker-threads", options->worker_threads, "Request worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
+  serve->callback([options] { std::exit(RunServer(*options)); });
+}
+
+}  // namespace coffer::server

@@ -1,0 +1,23 @@
+// Everything `coffer serve` can be told, with the embedded defaults.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace coffer::server {
+
+struct ServeOptions {
+  std::string data_dir = "./coffer-data";  // also COFFER_DATA_DIR
+  std::string listen = "127.0.0.1:8720";
+  std::string root_key_file;               // default: <data_dir>/root.key
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  bool insecure = false;                   // allow plain HTTP on a non-loopback address
+  int io_threads = 2;
+  int worker_threads = 64;
+};
+
+// Runs the server until SIGINT or SIGTERM. Returns the process exit code.
+int RunServer(const ServeOptions& options);
+
+}  // namespace coffer::server

@@ -1,0 +1,166 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <exception>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_transaction.h"
+
+namespace coffer::store::sqlite {
+namespace {
+
+// Bounded so one group's latency stays small even under a flood of writes.
+constexpr size_t kMaxGroupSize = 512;
+
+}  // namespace
+
+// A read snapshot on a pooled connection, returned to the pool when the transaction ends.
+class SqliteStore::PooledRead : public SqliteTransaction {
+ public:
+  PooledRead(SqliteStore& store, std::unique_ptr<Connection> conn)
+      : SqliteTransaction(*conn), store_(store), owned_(std::move(conn)) {
+    began_ = owned_->Exec("BEGIN").ok();
+  }
+  ~PooledRead() override {
+    if (began_) (void)owned_->Exec("COMMIT");
+    store_.ReleaseReader(std::move(owned_));
+  }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Connection> owned_;
+  bool began_ = false;
+};
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  auto conn = Connection::Open(path);
+  if (!conn.ok()) return conn.error();
+  COFFER_TRY(ApplyMigrations(**conn));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(conn).value()));
+}
+
+SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> writer)
+    : path_(std::move(path)), writer_conn_(std::move(writer)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_.join();
+}
+
+std::unique_ptr<Connection> SqliteStore::AcquireReader() {
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+  }
+  auto conn = Connection::Open(path_);
+  return conn.ok() ? std::move(conn).value() : nullptr;
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  std::lock_guard lock(readers_mutex_);
+  idle_readers_.push_back(std::move(conn));
+}
+
+namespace {
+
+// Stands in for a read transaction when no connection could be opened: every call fails closed.
+class UnavailableRead : public ReadTransaction {
+ public:
+  static Error Fail() { return MakeError(ErrorCode::kUnavailable, "the database cannot be opened for reading"); }
+  Result<std::vector<OrgRecord>> ListOrgs() override { return Fail(); }
+  Result<std::vector<KekRecord>> ListKeks() override { return Fail(); }
+  Result<std::optional<IdentityRecord>> FindIdentity(const std::string&) override { return Fail(); }
+  Result<std::optional<TokenRecord>> FindTokenByHash(const TokenHash&) override { return Fail(); }
+  Result<std::optional<CredentialRecord>> FindCredential(const std::string&, const std::string&,
+                                                         const std::string&, std::optional<int>) override {
+    return Fail();
+  }
+  Result<std::vector<CredentialInfo>> ListCredentials(const CredentialListQuery&) override { return Fail(); }
+};
+
+}  // namespace
+
+std::unique_ptr<ReadTransaction> SqliteStore::BeginRead() {
+  auto conn = AcquireReader();
+  if (!conn) return std::make_unique<UnavailableRead>();
+  return std::make_unique<PooledRead>(*this, std::move(conn));
+}
+
+Status SqliteStore::Write(WriteWork work) {
+  std::future<Status> done;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) return MakeError(ErrorCode::kUnavailable, "the server is shutting down");
+    queue_.push_back(PendingWrite{std::move(work), {}});
+    done = queue_.back().done.get_future();
+  }
+  queue_cv_.notify_one();
+  return done.get();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<PendingWrite> group;
+  while (true) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && group.size() < kMaxGroupSize) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
+  Connection& conn = *writer_conn_;
+  std::vector<Status> outcomes(group.size());
+  Status begun = conn.Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    for (auto& w : group) w.done.set_value(begun);
+    return;
+  }
+  SqliteTransaction txn(conn);
+  for (size_t i = 0; i < group.size(); ++i) {
+    // A savepoint per caller: one failing piece of work rolls back alone.
+    Status s = conn.Exec("SAVEPOINT item");
+    if (s.ok()) {
+      try {
+        s = group[i].work(txn);
+      } catch (const std::exception&) {
+        s = MakeError(ErrorCode::kInternal, "internal error while writing");
+      }
+      if (s.ok()) {
+        s = conn.Exec("RELEASE item");
+      } else {
+        (void)conn.Exec("ROLLBACK TO item");
+        (void)conn.Exec("RELEASE item");
+      }
+    }
+    outcomes[i] = std::move(s);
+  }
+  Status committed = conn.Exec("COMMIT");
+  if (!committed.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    Error failed = MakeError(ErrorCode::kUnavailable, "the write could not be made durable: " +
+                                                          committed.error().message);
+    for (auto& w : group) w.done.set_value(failed);
+    return;
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(std::move(outcomes[i]));
+}
+
+}  // namespace coffer::store::sqlite

@@ -1,0 +1,26 @@
+// First start and every start: load the key hierarchy into the keyring, and on an empty store
+// create the default org, its first KEK, the owner identity and the owner's token.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "keyring/keyring.h"
+#include "store/store.h"
+
+namespace coffer::vault {
+
+struct BootstrapOutcome {
+  std::string org_id;
+  // Set only on the very first start: the owner's token, to be shown once.
+  std::optional<std::string> new_owner_token;
+};
+
+inline constexpr const char* kDefaultOrgName = "default";
+inline constexpr const char* kOwnerIdentityName = "owner";
+
+// Fails (with a message naming the fix) when the root key does not open the stored KEKs.
+Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyring);
+
+}  // namespace coffer::vault
