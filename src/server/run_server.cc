@@ -10,6 +10,7 @@
 #include "api/http/router.h"
 #include "api/http/system_routes.h"
 #include "api/http/vault_routes.h"
+#include "api/mcp/mcp_http_route.h"
 #include "core/log.h"
 #include "core/secure_wipe.h"
 #include "crypto/secure_key.h"
@@ -56,13 +57,11 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-Result<std::unique_ptr<keyring::RootKeyProvider>> OpenRootKey(const ServeOptions& options,
-                                                             const std::string& key_file,
+Result<std::unique_ptr<keyring::RootKeyProvider>> OpenRootKey(const std::string& key_file,
                                                              bool fresh_data_dir) {
   if (const char* env = std::getenv(kRootKeyEnv); env != nullptr && *env != '\0') {
     return keyring::OpenEnvProvider(kRootKeyEnv);
   }
-  (void)options;
   // A key is generated only for a brand-new data directory: for an existing one, a missing key
   // file means a lost or misplaced key, and a new key would hide that.
   return keyring::OpenKeyFileProvider(key_file, /*create_if_missing=*/fresh_data_dir);
@@ -90,6 +89,14 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
 
 int RunServer(const ServeOptions& options) {
   ForbidCoreDumps();
+  // Block the stop signals before any thread starts (the store's writer, the HTTP pools), so
+  // threads inherit the mask and only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
   if (!crypto::InitCrypto()) return Fail("cannot initialise the crypto library");
 
   auto listen = ParseListen(options.listen);
@@ -109,7 +116,7 @@ int RunServer(const ServeOptions& options) {
   const std::string token_file = options.data_dir + "/owner.token";
   const bool fresh = !FileExists(db_path);
 
-  auto root = OpenRootKey(options, key_file, fresh);
+  auto root = OpenRootKey(key_file, fresh);
   if (!root.ok()) return Fail(root.error().message);
   std::string key_source = (*root)->kind() == "env" ? std::string("from $") + kRootKeyEnv : "key file " + key_file;
   keyring::Keyring keyring(std::move(root).value());
@@ -128,14 +135,7 @@ int RunServer(const ServeOptions& options) {
   api::Router router;
   api::AddSystemRoutes(router, **store);
   api::AddVaultRoutes(router, vault);
-
-  // Block the stop signals before any thread starts, so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  api::AddMcpRoutes(router, vault);
 
   api::HttpServerOptions http_options;
   http_options.host = listen->first;

@@ -124,6 +124,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec) return;  // timeout, reset, shutdown: nothing to answer
 
+    if (state_->stopping.load()) {
+      // Requests that arrive after shutdown began are refused, so the in-flight ones can drain.
+      return WriteResponse(ErrorResponse(503, "unavailable", "the server is shutting down: retry shortly"),
+                           false, false, "");
+    }
     http::request<http::string_body> req = parser_->release();
     auto api = std::make_shared<ApiRequest>(Translate(req, remote_ip_));
     const bool keep_alive = req.keep_alive();
@@ -196,6 +201,7 @@ class HttpServer::Impl {
   Impl(HttpServerOptions options, RequestHandler handler)
       : options_(std::move(options)),
         ioc_(options_.io_threads),
+        keep_running_(net::make_work_guard(ioc_)),
         acceptor_(net::make_strand(ioc_)),
         state_(std::make_shared<SharedState>(std::move(handler), options_.body_limit,
                                              options_.worker_threads)) {}
@@ -241,6 +247,10 @@ class HttpServer::Impl {
     while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    if (state_->in_flight.load() > 0) {
+      LogWarning(std::to_string(state_->in_flight.load()) + " requests still in flight after the grace period: closing");
+    }
+    keep_running_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -269,6 +279,10 @@ class HttpServer::Impl {
 
   HttpServerOptions options_;
   net::io_context ioc_;
+  // While a request runs on the worker pool the io_context may have no pending operation of its
+  // own; without this guard its threads would return from run() and the response, posted back to
+  // the connection's strand, would never be written.
+  net::executor_work_guard<net::io_context::executor_type> keep_running_;
   tcp::acceptor acceptor_;
   std::optional<ssl::context> tls_;
   std::shared_ptr<SharedState> state_;
