@@ -31,17 +31,17 @@ void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
 }
 
 // Sends a request and turns failures into an exit code; on success fills `reply`.
-int Call(const CommonFlags& flags, const std::string& method, const std::string& path,
+// `subject` (a credential name) prefixes error messages, which never repeat names themselves.
+int Call(const CommonFlags& flags, const std::string& method, const std::string& subject,
          const std::optional<std::string>& body, ApiReply& reply,
-         std::function<std::string(ApiClient&)> build_path = nullptr) {
+         const std::function<std::string(ApiClient&)>& build_path) {
   ApiClient client(ResolveClientConfig(flags.connection.addr, flags.connection.token));
-  std::string full_path = build_path ? build_path(client) : path;
-  auto sent = client.Send(method, full_path, body);
+  auto sent = client.Send(method, build_path(client), body);
   if (!sent.ok()) return Fail(kExitUnavailable, sent.error().message);
   reply = std::move(sent).value();
   if (reply.status < 200 || reply.status >= 300) {
     if (flags.json && !reply.body.is_null()) std::cout << reply.body.dump(2) << "\n";
-    return Fail(ExitCodeForStatus(reply.status), ErrorMessageOf(reply));
+    return Fail(ExitCodeForStatus(reply.status), (subject.empty() ? "" : subject + ": ") + ErrorMessageOf(reply));
   }
   return kExitOk;
 }
@@ -95,7 +95,7 @@ void AddStore(CLI::App* vault) {
     std::string text = body.dump();
     WipeJson(body);
     ApiReply reply;
-    int code = Call(args->flags, "PUT", "", text, reply,
+    int code = Call(args->flags, "PUT", args->name, text, reply,
                     [&](ApiClient& c) { return "/v0/vault/" + c.Escape(args->name); });
     SecureWipe(text);
     if (code != kExitOk) std::exit(code);
@@ -124,7 +124,7 @@ void AddGet(CLI::App* vault) {
   AddCommonFlags(cmd, args->flags);
   cmd->callback([args] {
     ApiReply reply;
-    int code = Call(args->flags, "GET", "", std::nullopt, reply, [&](ApiClient& c) {
+    int code = Call(args->flags, "GET", args->name, std::nullopt, reply, [&](ApiClient& c) {
       std::string path = "/v0/vault/" + c.Escape(args->name);
       if (args->version > 0) path += "?version=" + std::to_string(args->version);
       return path;
@@ -207,7 +207,7 @@ void AddDelete(CLI::App* vault) {
   AddCommonFlags(cmd, args->flags);
   cmd->callback([args] {
     ApiReply reply;
-    int code = Call(args->flags, "DELETE", "", std::nullopt, reply,
+    int code = Call(args->flags, "DELETE", args->name, std::nullopt, reply,
                     [&](ApiClient& c) { return "/v0/vault/" + c.Escape(args->name); });
     if (code != kExitOk) std::exit(code);
     if (args->flags.json) {

@@ -18,8 +18,9 @@ Error Unauthenticated() {
                    "`Authorization: Bearer <token>` with a valid token");
 }
 
-Error NotFound(const std::string& name) {
-  return MakeError(ErrorCode::kNotFound, "no credential named '" + name + "'");
+// The name is not repeated: the caller knows it, and a secret pasted into a URL must not echo.
+Error NotFound() {
+  return MakeError(ErrorCode::kNotFound, "no credential with this name in your vault");
 }
 
 Status ValidateStoreRequest(const StoreCredentialRequest& r) {
@@ -129,12 +130,12 @@ Result<Credential> Vault::GetCredential(const Principal& principal, const std::s
   if (!record.ok()) return record.error();
   if (!*record) {
     if (version) {
-      return MakeError(ErrorCode::kNotFound, "credential '" + name + "' has no version " +
+      return MakeError(ErrorCode::kNotFound, "this credential has no version " +
                                                  std::to_string(*version) +
                                                  " (only the latest " + std::to_string(kRetainedVersions) +
                                                  " versions are kept)");
     }
-    return NotFound(name);
+    return NotFound();
   }
   auto plaintext = keyring_.Open(ContextFor((*record)->info), (*record)->blob);
   if (!plaintext.ok()) return plaintext.error();
@@ -190,7 +191,7 @@ Status Vault::DeleteCredential(const Principal& principal, const std::string& na
     return Status::Ok();
   });
   if (!written.ok()) return written;
-  if (!found) return NotFound(name);
+  if (!found) return NotFound();
   return Status::Ok();
 }
 

@@ -1,5 +1,7 @@
 #include "api/http/json_io.h"
 
+#include <cctype>
+
 namespace coffer::api {
 
 int HttpStatusFor(ErrorCode code) {
@@ -53,6 +55,15 @@ ApiResponse ErrorResponse(const Error& error) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"coffer\"");
   }
   return response;
+}
+
+std::string EchoIfHarmless(std::string_view word) {
+  constexpr size_t kMaxEcho = 24;
+  bool harmless = !word.empty() && word.size() <= kMaxEcho;
+  for (char c : word) {
+    harmless = harmless && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
+  }
+  return harmless ? "'" + std::string(word) + "'" : std::string("(value not shown)");
 }
 
 Result<nlohmann::json> ParseJsonObject(const std::string& body) {

@@ -16,6 +16,10 @@ ApiResponse ErrorResponse(int status, std::string_view code, std::string_view me
 int HttpStatusFor(ErrorCode code);
 std::string_view ErrorCodeName(ErrorCode code);
 
+// Quotes a client-supplied word for an error message when it looks like an identifier (short,
+// [A-Za-z0-9_.]); anything else might be a secret pasted in the wrong place and is not echoed.
+std::string EchoIfHarmless(std::string_view word);
+
 // Parses a request body that must be a JSON object. Errors say where the JSON broke.
 Result<nlohmann::json> ParseJsonObject(const std::string& body);
 

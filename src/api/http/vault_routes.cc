@@ -20,7 +20,7 @@ Status CheckQuery(const ApiRequest& request, const std::set<std::string>& allowe
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
       return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown query parameter '" + key + "'" +
+                       "unknown query parameter " + EchoIfHarmless(key) +
                            (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
     }
   }
@@ -47,8 +47,8 @@ Result<std::optional<CredentialType>> ParseTypeField(const nlohmann::json& value
   auto type = ParseCredentialType(value.get<std::string>());
   if (!type) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(where) + " '" + value.get<std::string>().substr(0, 40) +
-                         "' is not a credential type: use one of " + CredentialTypeList());
+                     std::string(where) + " " + EchoIfHarmless(value.get<std::string>()) +
+                         " is not a credential type: use one of " + CredentialTypeList());
   }
   return std::optional<CredentialType>(*type);
 }
@@ -66,8 +66,8 @@ Result<vault::StoreCredentialRequest> ParseStoreBody(const std::string& name, co
     if (kAllowed.count(key) == 0) {
       WipeJson(json);
       return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown field '" + key.substr(0, 64) +
-                           "': a credential takes type, data, metadata and expiresAt");
+                       "unknown field " + EchoIfHarmless(key) +
+                           ": a credential takes type, data, metadata and expiresAt");
     }
   }
   auto fail = [&json](ErrorCode code, std::string message) -> Error {
