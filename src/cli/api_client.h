@@ -29,6 +29,9 @@ class ApiClient {
  public:
   explicit ApiClient(ClientConfig config);
   ~ApiClient();
+  ApiClient(ApiClient&& other) noexcept : config_(std::move(other.config_)), curl_(other.curl_) {
+    other.curl_ = nullptr;
+  }
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
 
