@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/mcp_command.h"
 #include "cli/vault_commands.h"
 #include "server/serve_command.h"
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "coffer 0.1.0");
   coffer::server::AddServeCommand(app);
   coffer::cli::AddVaultCommands(app);
+  coffer::cli::AddMcpCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

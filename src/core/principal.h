@@ -32,6 +32,7 @@ struct Principal {
   std::string role;  // humans only
   std::string token_id;
   std::vector<std::string> scopes;
+  bool reveal = true;  // false: this caller sees secret fields only masked
 
   bool HasScope(std::string_view scope) const {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
