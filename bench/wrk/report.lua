@@ -1,0 +1,19 @@
+-- Shared by every wrk script of the benchmark: prints one machine-readable line
+-- when the run ends, so run.sh never has to scrape wrk's human-oriented output
+-- (whose units change between "us", "ms" and "s" depending on the value).
+--
+--   BENCH_RESULT rps=<requests/s> p50_us=<int> p99_us=<int> requests=<int> non2xx=<int> socket_errors=<int>
+--
+-- wrk calls done() once, in its main Lua state, after all threads stopped.
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6            -- summary.duration is in microseconds
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH_RESULT rps=%.1f p50_us=%d p99_us=%d requests=%d non2xx=%d socket_errors=%d\n",
+    summary.requests / seconds,
+    latency:percentile(50),
+    latency:percentile(99),
+    summary.requests,
+    e.status,                                        -- HTTP status >= 400
+    e.connect + e.read + e.write + e.timeout))
+end
