@@ -9,11 +9,21 @@ packages=(
   # libraries (see README "Dependencies" for why each one)
   libssl-dev libsodium-dev libsqlite3-dev libboost-dev libboost-system-dev
   nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libgtest-dev
-  # tests: the TLS test makes a certificate with openssl; the MCP and .env tests run node
-  openssl nodejs npm ca-certificates
+  # tests: the TLS test makes a certificate with openssl, the audit test tampers with rows via
+  # sqlite3 (node for the MCP and .env tests is handled below)
+  openssl sqlite3 ca-certificates
   # bench: the load generator and the nginx baseline
   wrk nginx-light
+  # root keys in an HSM: p11-kit's pkcs11.h to build the PKCS#11 provider (modules are dlopen'ed,
+  # nothing is linked); SoftHSM2 and pkcs11-tool (opensc) for the test that makes its own token
+  libp11-kit-dev softhsm2 opensc
 )
+
+# The MCP and .env tests run node and npm. Machines that already carry a Node.js (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package) keep theirs; others get Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
