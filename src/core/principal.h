@@ -24,6 +24,26 @@ inline const std::vector<std::string> kAll = {
     std::string(kAuditRead), std::string(kKeysAdmin)};
 }  // namespace scopes
 
+// Facts about the request, carried into the audit trail. Never holds a secret.
+struct RequestContext {
+  std::string request_id;
+  std::string source_ip;
+  std::string user_agent;
+};
+
+// One identity in a delegation chain, as shown to callers and recorded in the audit trail.
+struct ChainLink {
+  std::string id;
+  std::string name;
+  std::string kind;  // "human" | "agent"
+};
+
+namespace roles {
+inline constexpr std::string_view kOwner = "owner";
+inline constexpr std::string_view kAdmin = "admin";
+inline constexpr std::string_view kMember = "member";
+}  // namespace roles
+
 struct Principal {
   std::string org_id;
   std::string identity_id;
@@ -31,19 +51,18 @@ struct Principal {
   std::string kind;  // "human" | "agent"
   std::string role;  // humans only
   std::string token_id;
-  std::vector<std::string> scopes;
+  std::vector<std::string> scopes;           // the token's
+  std::vector<std::string> identity_scopes;  // the identity's ceiling
+  std::vector<ChainLink> chain;              // root first, ending with this identity
   bool reveal = true;  // false: this caller sees secret fields only masked
+  RequestContext request;  // where this call came from, for the audit trail
+
+  // Owners and admins manage every identity of their org.
+  bool IsOrgAdmin() const { return kind == "human" && (role == roles::kOwner || role == roles::kAdmin); }
 
   bool HasScope(std::string_view scope) const {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
   }
-};
-
-// Facts about the request, carried into the audit trail. Never holds a secret.
-struct RequestContext {
-  std::string request_id;
-  std::string source_ip;
-  std::string user_agent;
 };
 
 }  // namespace coffer

@@ -1,6 +1,58 @@
 #include "vault/authorizer.h"
 
+#include <algorithm>
+
+#include "core/credential.h"
+#include "core/time.h"
+
 namespace coffer::vault {
+namespace {
+
+bool HasScope(const std::vector<std::string>& scopes, std::string_view scope) {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+bool GrantIsLive(const store::GrantRecord& grant, UnixMicros now) {
+  return !grant.revoked_at && !(grant.expires_at && *grant.expires_at <= now);
+}
+
+// Can `identity_id` reach `name` for `action`, in its own partition or through its grants?
+Result<std::optional<Partition>> Reach(store::ReadTransaction& read, const std::string& org_id,
+                                       const std::string& identity_id, VaultAction action,
+                                       const std::string& name, bool include_own, int depth,
+                                       UnixMicros now) {
+  if (include_own) {
+    auto own = read.FindCredential(org_id, identity_id, name, std::nullopt);
+    if (!own.ok()) return own.error();
+    if (*own) return std::optional<Partition>(Partition{org_id, identity_id});
+  }
+  if (depth >= kMaxGrantDepth) return std::optional<Partition>();
+  auto grants = read.ListGrantsTo(identity_id);
+  if (!grants.ok()) return grants.error();
+  for (const auto& grant : *grants) {
+    if (grant.org_id != org_id || !GrantIsLive(grant, now) || !GrantPatternMatches(grant.pattern, name) ||
+        !Authorizer::ScopesAllow(grant.scopes, action)) {
+      continue;
+    }
+    // The granter must still be active and still hold the scope: a grant never gives more than
+    // the granter has now, not only when it was made.
+    auto chain = LoadChain(read, grant.granter_id);
+    if (!chain.ok()) {
+      if (chain.error().code == ErrorCode::kNotFound) continue;
+      return chain.error();
+    }
+    const store::IdentityRecord& granter = chain->back();
+    if (granter.org_id != org_id || !ChainIsActive(*chain) || !Authorizer::ScopesAllow(granter.scopes, action)) {
+      continue;
+    }
+    auto reached = Reach(read, org_id, granter.id, action, name, /*include_own=*/true, depth + 1, now);
+    if (!reached.ok()) return reached.error();
+    if (*reached) return reached;
+  }
+  return std::optional<Partition>();
+}
+
+}  // namespace
 
 std::string_view Authorizer::RequiredScope(VaultAction action) {
   switch (action) {
@@ -13,18 +65,66 @@ std::string_view Authorizer::RequiredScope(VaultAction action) {
   return scopes::kVaultRead;
 }
 
-Result<Partition> Authorizer::Authorize(const Principal& principal, VaultAction action,
-                                        std::string_view /*credential_name*/) const {
-  std::string_view scope = RequiredScope(action);
-  // Reading a value implies being allowed to use it.
-  bool allowed = principal.HasScope(scope) ||
-                 (action == VaultAction::kUse && principal.HasScope(scopes::kVaultRead));
-  if (!allowed) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "this token lacks the " + std::string(scope) +
-                         " scope: ask an admin for a token that has it");
+bool Authorizer::ScopesAllow(const std::vector<std::string>& scopes, VaultAction action) {
+  return HasScope(scopes, RequiredScope(action)) ||
+         (action == VaultAction::kUse && HasScope(scopes, scopes::kVaultRead));
+}
+
+Status Authorizer::CheckScope(const Principal& principal, VaultAction action) {
+  if (ScopesAllow(principal.scopes, action)) return Status::Ok();
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "this token lacks the " + std::string(RequiredScope(action)) +
+                       " scope: use a token that has it, or ask whoever manages this identity");
+}
+
+Result<std::optional<Partition>> Authorizer::FindGrantedPartition(store::ReadTransaction& read,
+                                                                  const Principal& principal,
+                                                                  VaultAction action,
+                                                                  const std::string& name) {
+  if (!ScopesAllow(principal.identity_scopes, action)) return std::optional<Partition>();
+  return Reach(read, principal.org_id, principal.identity_id, action, name, /*include_own=*/false,
+               /*depth=*/0, NowMicros());
+}
+
+bool GrantPatternMatches(std::string_view pattern, std::string_view name) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    std::string_view prefix = pattern.substr(0, pattern.size() - 1);
+    return name.substr(0, prefix.size()) == prefix;
   }
-  return Partition{principal.org_id, principal.identity_id};
+  return pattern == name;
+}
+
+Status ValidateGrantPattern(std::string_view pattern) {
+  if (pattern == "*") return Status::Ok();
+  std::string_view name = pattern;
+  if (!name.empty() && name.back() == '*') name.remove_suffix(1);
+  if (name.empty() || !ValidateCredentialName(std::string(name)).ok()) {
+    return MakeError(ErrorCode::kValidation,
+                     "pattern must be a credential name, a name prefix ending in '*' (e.g. crm:*), or '*'");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<store::IdentityRecord>> LoadChain(store::ReadTransaction& read,
+                                                     const std::string& identity_id) {
+  std::vector<store::IdentityRecord> chain;
+  std::optional<std::string> next = identity_id;
+  while (next) {
+    if (chain.size() > 64) {
+      return MakeError(ErrorCode::kDataCorrupted, "the identity chain is longer than 64: a parent loop?");
+    }
+    auto identity = read.FindIdentity(*next);
+    if (!identity.ok()) return identity.error();
+    if (!*identity) return MakeError(ErrorCode::kNotFound, "no such identity in your org");
+    next = (*identity)->parent_id;
+    chain.push_back(std::move(**identity));
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+bool ChainIsActive(const std::vector<store::IdentityRecord>& chain) {
+  return std::none_of(chain.begin(), chain.end(), [](const auto& i) { return i.revoked_at.has_value(); });
 }
 
 }  // namespace coffer::vault

@@ -81,3 +81,44 @@ TEST_F(CliTest, FlagsOverrideEnvironment) {
 
 }  // namespace
 }  // namespace coffer::testing
+
+namespace coffer::testing {
+namespace {
+
+// The README's bootstrap flow: the owner creates an identity and a token, the agent uses it, a
+// person logs in, and revoking the identity cuts the agent off.
+TEST_F(CliTest, OwnerCreatesAnAgentThatUsesItsOwnToken) {
+  auto created = Run({"identity", "create", "billing-agent", "--scopes", "vault:read,vault:write,vault:list", "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string agent = nlohmann::json::parse(created.out)["id"];
+  auto token = Run({"token", "create", agent, "--name", "prod"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  std::string agent_token = token.out.substr(0, token.out.find('\n'));
+  ASSERT_EQ(agent_token.rfind("cof_", 0), 0u) << "stdout holds just the token";
+  EXPECT_NE(token.err.find("shown once"), std::string::npos);
+
+  std::map<std::string, std::string> as_agent = {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", agent_token}};
+  EXPECT_EQ(RunCoffer({"vault", "store", "stripe", "--type", "API_KEY", "--data", R"({"key":"sk_agent"})"}, as_agent).exit_code, 0);
+  EXPECT_EQ(RunCoffer({"vault", "get", "stripe", "--field", "key"}, as_agent).out, "sk_agent");
+  auto whoami = RunCoffer({"whoami"}, as_agent);
+  EXPECT_NE(whoami.out.find("owner > billing-agent"), std::string::npos) << whoami.out;
+  // The owner's own vault does not hold the agent's credential.
+  EXPECT_EQ(Run({"vault", "get", "stripe"}).exit_code, 3);
+  // Scopes the agent lacks: exit code 4.
+  EXPECT_EQ(RunCoffer({"vault", "delete", "stripe"}, as_agent).exit_code, 4);
+
+  auto passwd = RunCoffer({"passwd"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", server_->owner_token()},
+                                       {"COFFER_NEW_PASSWORD", "a long owner password"}});
+  ASSERT_EQ(passwd.exit_code, 0) << passwd.err;
+  auto login = RunCoffer({"login", "owner"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_PASSWORD", "a long owner password"}});
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  std::string session = login.out.substr(0, login.out.find('\n'));
+  auto revoke = RunCoffer({"identity", "revoke", agent}, {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", session}});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(RunCoffer({"vault", "get", "stripe"}, as_agent).exit_code, 4) << "revoked: 401";
+  auto bad_login = RunCoffer({"login", "owner"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_PASSWORD", "wrong password!"}});
+  EXPECT_EQ(bad_login.exit_code, 4);
+}
+
+}  // namespace
+}  // namespace coffer::testing

@@ -147,21 +147,24 @@ const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // ---- Tokens with narrower rights (arrive with the identities API) ---------------------------
 
-// Creates an agent identity with its own token. Returns null when the server has no identities
-// API yet (POST /v0/identities answers 404), and the caller skips. Adjust the body and the token
-// field here if the identities API settles on other names.
+// Creates an agent identity with the given scopes and issues it a token (reveal: false masks
+// values). Returns null when the server has no identities API (404), and the caller skips.
 async function createToken({ scopes, reveal = true }) {
-  const response = await fetch(`${URL_BASE}/v0/identities`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${OWNER_TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: `mcp-test-${unique()}`, kind: 'agent', scopes, reveal }),
-  });
-  if (response.status === 404 || response.status === 405) return null;
-  const body = await response.json().catch(() => null);
-  assert.ok(response.ok, `POST /v0/identities failed (${response.status}): ${JSON.stringify(body)}`);
-  const token = [body?.token, body?.token?.token, body?.token?.value, body?.apiKey].find((t) => typeof t === 'string');
-  assert.ok(token, `POST /v0/identities answered without a token field: ${JSON.stringify(Object.keys(body ?? {}))}`);
-  return token;
+  const post = async (path, body) => {
+    const response = await fetch(`${URL_BASE}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${OWNER_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  };
+  const identity = await post('/v0/identities', { name: `mcp-test-${unique()}`, scopes });
+  if (identity.status === 404 || identity.status === 405) return null;
+  assert.equal(identity.status, 201, `POST /v0/identities: ${JSON.stringify(identity.body)}`);
+  const token = await post(`/v0/identities/${identity.body.id}/tokens`, { name: 'mcp-test', reveal });
+  assert.equal(token.status, 201, `POST /v0/identities/:id/tokens: ${JSON.stringify(token.body)}`);
+  assert.equal(typeof token.body.token, 'string');
+  return token.body.token;
 }
 
 const NO_IDENTITIES =
