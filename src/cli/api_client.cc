@@ -58,7 +58,7 @@ std::string ApiClient::Escape(const std::string& text) const {
 }
 
 Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& path,
-                                 const std::optional<std::string>& body) {
+                                 const std::optional<std::string>& body, const std::string& content_type) {
   CURL* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return MakeError(ErrorCode::kInternal, "cannot initialise libcurl");
   curl_easy_reset(curl);
@@ -69,8 +69,11 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& p
   if (!config_.token.empty()) headers = curl_slist_append(headers, auth.c_str());
   SecureWipe(auth);
   headers = curl_slist_append(headers, "Accept: application/json");
-  if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
+  const std::string content_type_header = "Content-Type: " + content_type;
+  if (body) headers = curl_slist_append(headers, content_type_header.c_str());
   headers = curl_slist_append(headers, "User-Agent: coffer-cli/0.1");
+  // libcurl would hold a large body back waiting for "100 Continue", which the server never sends.
+  headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -94,7 +97,10 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& p
   ApiReply reply;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
   reply.body = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
-  if (reply.body.is_discarded()) reply.body = nullptr;
+  if (reply.body.is_discarded()) {
+    reply.body = nullptr;
+    reply.raw_body = response;
+  }
   SecureWipe(response);
   return reply;
 }

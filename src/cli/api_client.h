@@ -23,6 +23,7 @@ ClientConfig ResolveClientConfig(const std::string& addr_flag, const std::string
 struct ApiReply {
   long status = 0;
   nlohmann::json body;  // parsed JSON, or null when the body was not JSON
+  std::string raw_body;  // the body as received, kept only when it was not JSON (JSON Lines)
 };
 
 class ApiClient {
@@ -36,9 +37,11 @@ class ApiClient {
   ApiClient& operator=(const ApiClient&) = delete;
 
   // Sends a request; `path` starts with "/" and may carry a query. Fails only when the server
-  // cannot be reached. Non-2xx statuses come back as replies.
+  // cannot be reached. Non-2xx statuses come back as replies. `content_type` labels the body
+  // (the .env import sends text/plain).
   Result<ApiReply> Send(const std::string& method, const std::string& path,
-                        const std::optional<std::string>& body = std::nullopt);
+                        const std::optional<std::string>& body = std::nullopt,
+                        const std::string& content_type = "application/json");
 
   // Escapes one path segment or query value.
   std::string Escape(const std::string& text) const;

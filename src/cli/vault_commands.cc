@@ -7,48 +7,14 @@
 #include <memory>
 
 #include "cli/api_client.h"
+#include "cli/cli_support.h"
 #include "cli/exit_codes.h"
+#include "cli/preset_plan.h"
 #include "core/credential.h"
 #include "core/secure_wipe.h"
 
 namespace coffer::cli {
 namespace {
-
-struct Connection {
-  std::string addr;
-  std::string token;
-};
-
-struct CommonFlags {
-  Connection connection;
-  bool json = false;
-};
-
-void AddCommonFlags(CLI::App* command, CommonFlags& flags) {
-  command->add_option("--addr", flags.connection.addr, "Server address (env COFFER_ADDR, default http://127.0.0.1:8720)");
-  command->add_option("--token", flags.connection.token, "Bearer token (env COFFER_TOKEN)");
-  command->add_flag("--json", flags.json, "Print the server's JSON, for scripts");
-}
-
-// Sends a request and turns failures into an exit code; on success fills `reply`.
-// `subject` (a credential name) prefixes error messages, which never repeat names themselves.
-int Call(const CommonFlags& flags, const std::string& method, const std::string& subject,
-         const std::optional<std::string>& body, ApiReply& reply,
-         const std::function<std::string(ApiClient&)>& build_path) {
-  ApiClient client(ResolveClientConfig(flags.connection.addr, flags.connection.token));
-  auto sent = client.Send(method, build_path(client), body);
-  if (!sent.ok()) return Fail(kExitUnavailable, sent.error().message);
-  reply = std::move(sent).value();
-  if (reply.status < 200 || reply.status >= 300) {
-    if (flags.json && !reply.body.is_null()) std::cout << reply.body.dump(2) << "\n";
-    return Fail(ExitCodeForStatus(reply.status), (subject.empty() ? "" : subject + ": ") + ErrorMessageOf(reply));
-  }
-  return kExitOk;
-}
-
-std::string Str(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
 
 std::string Plain(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
@@ -63,20 +29,62 @@ Result<nlohmann::json> ParseJsonFlag(const std::string& text, const char* flag) 
   return parsed;
 }
 
+// --preset: one credential per field of the platform, named skill:<platform>:<key>. Each is a
+// separate PUT: a failure part-way leaves the earlier ones stored, and says which those are.
+int StorePreset(const CommonFlags& flags, const std::string& preset, const nlohmann::json& values,
+                const nlohmann::json& metadata) {
+  auto plan = PlanPresetStore(preset, values, metadata);
+  if (!plan.ok()) return Fail(kExitUsage, plan.error().message);
+  for (const std::string& warning : plan->warnings) {
+    std::fprintf(stderr, "coffer: warning: %s\n", warning.c_str());
+  }
+  ApiClient client = ClientFor(flags);
+  nlohmann::json stored = nlohmann::json::array();
+  for (PresetCredential& c : plan->credentials) {
+    nlohmann::json body = {{"type", CredentialTypeName(c.type)}, {"data", c.data}, {"metadata", c.metadata}};
+    std::string text = body.dump();
+    WipeJson(body);
+    ApiReply reply;
+    int code = Call(client, flags, "PUT", "/v0/vault/" + client.Escape(c.name), c.name, text, reply);
+    SecureWipe(text);
+    if (code != kExitOk) {
+      if (!stored.empty()) std::fprintf(stderr, "coffer: stored before the failure: %s\n", stored.dump().c_str());
+      return code;
+    }
+    stored.push_back(reply.body);
+    if (!flags.json) {
+      std::cout << (reply.status == 201 ? "Stored " : "Updated ") << Str(reply.body, "name") << " ("
+                << Str(reply.body, "type") << ", version " << reply.body.value("version", 0) << ")\n";
+    }
+  }
+  if (flags.json) std::cout << nlohmann::json{{"credentials", stored}}.dump(2) << "\n";
+  return kExitOk;
+}
+
 void AddStore(CLI::App* vault) {
   struct Args {
     CommonFlags flags;
-    std::string name, type, data, metadata, expires_at;
+    std::string name, type, data, metadata, expires_at, preset;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = vault->add_subcommand("store", "Store or overwrite a credential (a new version)");
-  cmd->add_option("name", args->name, "Credential name")->required();
-  cmd->add_option("--type", args->type, "One of " + CredentialTypeList())->required();
+  cmd->add_option("name", args->name, "Credential name (not with --preset, which names the secrets)");
+  cmd->add_option("--type", args->type, "One of " + CredentialTypeList());
+  cmd->add_option("--preset", args->preset,
+                  "A platform preset (stripe, openai, aws, ...): --data holds its fields, stored as "
+                  "skill:<platform>:<field>");
   cmd->add_option("--data", args->data, "Secret fields as a JSON object; '-' reads it from stdin")->required();
   cmd->add_option("--metadata", args->metadata, "Non-secret fields as a JSON object");
   cmd->add_option("--expires-at", args->expires_at, "Expiry, ISO 8601 (2026-12-31T00:00:00Z)");
   AddCommonFlags(cmd, args->flags);
   cmd->callback([args] {
+    if (args->preset.empty() && (args->name.empty() || args->type.empty())) {
+      std::exit(Fail(kExitUsage, "give a NAME and --type, or --preset (coffer vault store --help)"));
+    }
+    if (!args->preset.empty() && (!args->name.empty() || !args->type.empty() || !args->expires_at.empty())) {
+      std::exit(Fail(kExitUsage, "--preset names the secrets skill:<platform>:<field> and picks their types: "
+                                 "drop NAME, --type and --expires-at"));
+    }
     // Reading the secret from stdin keeps it out of shell history and `ps`.
     if (args->data == "-") {
       args->data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -84,13 +92,20 @@ void AddStore(CLI::App* vault) {
     auto data = ParseJsonFlag(args->data, "--data");
     SecureWipe(args->data);
     if (!data.ok()) std::exit(Fail(kExitUsage, data.error().message));
+    nlohmann::json metadata = nlohmann::json::object();
+    if (!args->metadata.empty()) {
+      auto parsed = ParseJsonFlag(args->metadata, "--metadata");
+      if (!parsed.ok()) std::exit(Fail(kExitUsage, parsed.error().message));
+      metadata = *parsed;
+    }
+    if (!args->preset.empty()) {
+      int code = StorePreset(args->flags, args->preset, *data, metadata);
+      WipeJson(*data);
+      std::exit(code);
+    }
     nlohmann::json body = {{"type", args->type}, {"data", *data}};
     WipeJson(*data);
-    if (!args->metadata.empty()) {
-      auto metadata = ParseJsonFlag(args->metadata, "--metadata");
-      if (!metadata.ok()) std::exit(Fail(kExitUsage, metadata.error().message));
-      body["metadata"] = *metadata;
-    }
+    if (!args->metadata.empty()) body["metadata"] = metadata;
     if (!args->expires_at.empty()) body["expiresAt"] = args->expires_at;
     std::string text = body.dump();
     WipeJson(body);
@@ -219,15 +234,42 @@ void AddDelete(CLI::App* vault) {
   });
 }
 
+void AddTotp(CLI::App* vault) {
+  struct Args {
+    CommonFlags flags;
+    std::string name;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand(
+      "totp", "Print the current 2FA code of a TOTP credential, or of a LOGIN with a totpSecret");
+  cmd->add_option("name", args->name, "Credential name")->required();
+  AddCommonFlags(cmd, args->flags);
+  cmd->callback([args] {
+    ApiReply reply;
+    int code = Call(args->flags, "GET", args->name, std::nullopt, reply,
+                    [&](ApiClient& c) { return "/v0/vault/" + c.Escape(args->name) + "/totp"; });
+    if (code != kExitOk) std::exit(code);
+    if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else if (isatty(STDOUT_FILENO)) {
+      std::cout << Str(reply.body, "code") << "  (valid for " << reply.body.value("remaining", 0) << " more seconds)\n";
+    } else {
+      std::cout << Str(reply.body, "code") << "\n";  // just the code, for $(coffer vault totp NAME)
+    }
+    std::exit(kExitOk);
+  });
+}
+
 }  // namespace
 
 void AddVaultCommands(CLI::App& app) {
-  CLI::App* vault = app.add_subcommand("vault", "Store, read, list and delete credentials");
+  CLI::App* vault = app.add_subcommand("vault", "Store, read, list and delete credentials; TOTP codes");
   vault->require_subcommand(1);
   AddStore(vault);
   AddGet(vault);
   AddList(vault);
   AddDelete(vault);
+  AddTotp(vault);
 }
 
 }  // namespace coffer::cli

@@ -1,4 +1,4 @@
-// `coffer vault store|get|list|delete`, mirroring the seeds' CLI (Mailgent's `mailgent vault ...`).
+// `coffer vault store|get|list|delete|totp`, mirroring the seeds' CLI (Mailgent's `mailgent vault ...`).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,5 @@
 // Recognising credentials in a parsed .env file, for the console's drag-and-drop import and
-// `coffer vault import`: each variable (or group of variables) becomes a proposed credential with
+// `coffer import`: each variable (or group of variables) becomes a proposed credential with
 // a type, a preset where one fits, and how sure we are. Recognition uses the value's shape first
 // (sk_live_..., AKIA..., postgres://user:pass@...) and the variable's name second (*_TOKEN, ...).
 // Related variables become one credential: an AWS key id with its secret (and region, session

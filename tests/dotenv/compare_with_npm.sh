@@ -7,7 +7,6 @@
 # parse must survive WriteDotenv() -> dotenv parse() unchanged. Exits non-zero on any difference.
 set -euo pipefail
 
-readonly DOTENV_VERSION=16.6.1
 here=$(cd "$(dirname "$0")" && pwd)
 dump=${1:?usage: compare_with_npm.sh PATH/TO/coffer_dotenv_dump [WORK_DIR]}
 work=${2:-${TMPDIR:-/tmp}/coffer-dotenv-npm}
@@ -15,10 +14,6 @@ work=${2:-${TMPDIR:-/tmp}/coffer-dotenv-npm}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 dump=$(cd "$(dirname "$dump")" && pwd)/$(basename "$dump")
-installed=$(node -p "try { require('$work/node_modules/dotenv/package.json').version } catch { '' }")
-if [[ "$installed" != "$DOTENV_VERSION" ]]; then
-  [[ -f "$work/package.json" ]] || echo '{"private": true}' > "$work/package.json"
-  npm install --prefix "$work" --no-audit --no-fund --silent "dotenv@$DOTENV_VERSION"
-fi
+"$here/install_dotenv.sh" "$work"
 
 exec node "$here/compare.mjs" "$dump" "$work" "$here"

@@ -3,6 +3,7 @@
 
 #include "coffer_process.h"
 #include "core/credential.h"
+#include "test_keys.h"
 
 namespace coffer::testing {
 namespace {
@@ -45,11 +46,11 @@ std::vector<std::pair<std::string, json>> OneOfEachType() {
       {"API_KEY", {{"apiKey", "sk_live_4eC39HqLyjWDqB"}}},
       {"OAUTH", {{"access_token", "CLH7sqK"}, {"refresh_token", "CJH7sqK"}}},
       {"TOTP", {{"secret", "JBSWY3DPEHPK3PXP"}}},
-      {"SSH_KEY", {{"privateKey", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"}}},
+      {"SSH_KEY", {{"privateKey", kTestSshPrivateKey}}},
       {"DATABASE", {{"url", "postgres://app:pw@db.internal:5432/app"}}},
       {"SMTP", {{"host", "smtp.example.com"}, {"username", "bot"}, {"password", "pw"}}},
       {"AWS", {{"accessKeyId", "AKIAIOSFODNN7EXAMPLE"}, {"secretAccessKey", "wJalrXUtnFEMI/K7MDENG"}}},
-      {"CERTIFICATE", {{"certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}}},
+      {"CERTIFICATE", {{"certificate", kTestCertificate}}},
       {"CUSTOM", {{"anything", "goes"}, {"nested", {{"n", 1}}}}},
   };
 }
@@ -135,8 +136,10 @@ TEST_F(VaultApiTest, ListShowsMetadataNeverData) {
 }
 
 TEST_F(VaultApiTest, ListPaginatesAndFilters) {
-  for (int i = 0; i < 7; ++i) Put("app-" + std::to_string(i), {{"type", "API_KEY"}, {"data", {{"k", "v"}}}});
-  for (int i = 0; i < 3; ++i) Put("db-" + std::to_string(i), {{"type", "DATABASE"}, {"data", {{"url", "x"}}}});
+  for (int i = 0; i < 7; ++i) Put("app-" + std::to_string(i), {{"type", "API_KEY"}, {"data", {{"apiKey", "v"}}}});
+  for (int i = 0; i < 3; ++i) {
+    Put("db-" + std::to_string(i), {{"type", "DATABASE"}, {"data", {{"url", "postgres://db-" + std::to_string(i)}}}});
+  }
   std::vector<std::string> seen;
   std::string cursor;
   int pages = 0;
@@ -162,8 +165,8 @@ TEST_F(VaultApiTest, ListPaginatesAndFilters) {
 }
 
 TEST_F(VaultApiTest, DeleteRemovesEveryVersion) {
-  Put("gone", {{"type", "API_KEY"}, {"data", {{"k", "1"}}}});
-  Put("gone", {{"type", "API_KEY"}, {"data", {{"k", "2"}}}});
+  Put("gone", {{"type", "API_KEY"}, {"data", {{"apiKey", "1"}}}});
+  Put("gone", {{"type", "API_KEY"}, {"data", {{"apiKey", "2"}}}});
   auto deleted = Send("DELETE", "/v0/vault/gone");
   EXPECT_EQ(deleted.status, 200);
   EXPECT_EQ(deleted.body["deleted"], true);
@@ -171,7 +174,7 @@ TEST_F(VaultApiTest, DeleteRemovesEveryVersion) {
   ExpectError(Get("/v0/vault/gone?version=1"), 404, "not_found");
   ExpectError(Send("DELETE", "/v0/vault/gone"), 404, "not_found");
   // The name can be used again, as a new credential.
-  auto again = Put("gone", {{"type", "API_KEY"}, {"data", {{"k", "3"}}}});
+  auto again = Put("gone", {{"type", "API_KEY"}, {"data", {{"apiKey", "3"}}}});
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.body["version"], 1);
 }

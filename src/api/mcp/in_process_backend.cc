@@ -3,32 +3,6 @@
 #include "api/http/vault_routes.h"
 
 namespace coffer::mcp {
-namespace {
-
-// Vault::GetTotp(principal, name) is being added to the vault layer separately. This compiles
-// against a Vault with or without it and starts serving codes as soon as it exists; once it has
-// landed, replace the template with a direct call.
-template <typename V>
-Result<nlohmann::json> TotpThrough(V& vault, const Principal& principal, const std::string& name) {
-  if constexpr (requires { vault.GetTotp(principal, name); }) {
-    auto totp = vault.GetTotp(principal, name);
-    if (!totp.ok()) return totp.error();
-    const auto& code = *totp;
-    long long remaining = 0;
-    if constexpr (requires { code.remaining_seconds; }) {
-      remaining = code.remaining_seconds;
-    } else {
-      remaining = code.remaining;
-    }
-    return nlohmann::json{{"code", code.code}, {"remaining", remaining}};
-  } else {
-    (void)vault, (void)principal, (void)name;
-    return MakeError(ErrorCode::kUnavailable,
-                     "TOTP is not available on this server yet: upgrade the Coffer server to get one-time codes");
-  }
-}
-
-}  // namespace
 
 Result<nlohmann::json> InProcessBackend::Store(const std::string& name, CredentialType type,
                                                const nlohmann::json& data, const nlohmann::json& metadata,
@@ -76,7 +50,9 @@ Result<nlohmann::json> InProcessBackend::Delete(const std::string& name) {
 }
 
 Result<nlohmann::json> InProcessBackend::Totp(const std::string& name) {
-  return TotpThrough(vault_, principal_, name);
+  auto code = vault_.GetTotp(principal_, name);
+  if (!code.ok()) return code.error();
+  return nlohmann::json{{"code", code->code}, {"remaining", code->remaining_seconds}};
 }
 
 Result<CallerInfo> InProcessBackend::Caller() { return CallerInfo{principal_.scopes, principal_.reveal}; }
