@@ -14,14 +14,14 @@
 namespace coffer::keyring {
 namespace {
 
-Status WriteNewKeyFile(const std::string& path) {
+// Creates `path` exclusively (mode 0600) and writes `key` to it, durably.
+Status WriteKeyFileExclusive(const std::string& path, const crypto::SecureKey& key) {
   // O_EXCL: never overwrite an existing key, even if two servers start at once.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot create root key file " + path + ": " + std::strerror(errno));
   }
-  crypto::SecureKey key = crypto::SecureKey::Random();
   std::string text = crypto::Base64Encode(key.bytes()) + "\n";
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   bool synced = written && ::fsync(fd) == 0;
@@ -34,7 +34,36 @@ Status WriteNewKeyFile(const std::string& path) {
   return Status::Ok();
 }
 
+Status WriteNewKeyFile(const std::string& path) {
+  return WriteKeyFileExclusive(path, crypto::SecureKey::Random());
+}
+
+// The rename is durable only once the directory entry is on disk.
+void SyncParentDirectory(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)::fsync(fd);
+    ::close(fd);
+  }
+}
+
 }  // namespace
+
+Status ReplaceKeyFile(const std::string& path, const crypto::SecureKey& key) {
+  const std::string temp = path + ".new";
+  ::unlink(temp.c_str());
+  COFFER_TRY(WriteKeyFileExclusive(temp, key));
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot move the new root key into place at " + path + ": " + std::strerror(err));
+  }
+  SyncParentDirectory(path);
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<RootKeyProvider>> OpenKeyFileProvider(const std::string& path,
                                                              bool create_if_missing) {

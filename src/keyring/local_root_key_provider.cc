@@ -10,8 +10,8 @@ namespace coffer::keyring {
 LocalRootKeyProvider::LocalRootKeyProvider(std::string kind, crypto::SecureKey root_key)
     : kind_(std::move(kind)), root_key_(std::move(root_key)) {}
 
-std::vector<uint8_t> LocalRootKeyProvider::WrapKey(const crypto::SecureKey& key,
-                                                   std::span<const uint8_t> associated_data) {
+Result<std::vector<uint8_t>> LocalRootKeyProvider::WrapKey(const crypto::SecureKey& key,
+                                                           std::span<const uint8_t> associated_data) {
   crypto::SealedBox box = crypto::AeadSeal(root_key_, key.bytes(), associated_data);
   std::vector<uint8_t> out;
   out.reserve(box.nonce.size() + box.ciphertext.size() + box.tag.size());

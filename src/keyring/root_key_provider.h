@@ -18,12 +18,13 @@ class RootKeyProvider {
  public:
   virtual ~RootKeyProvider() = default;
 
-  // "file", "env", ...: shown in status output, never secret.
+  // "file", "env", "passphrase", "pkcs11": shown in status output, never secret.
   virtual std::string_view kind() const = 0;
 
-  // Seals a key under the root key, bound to `associated_data`.
-  virtual std::vector<uint8_t> WrapKey(const crypto::SecureKey& key,
-                                       std::span<const uint8_t> associated_data) = 0;
+  // Seals a key under the root key, bound to `associated_data`. Can fail when the root key lives in
+  // a device (an HSM that was unplugged): the caller must then not use the key it meant to wrap.
+  virtual Result<std::vector<uint8_t>> WrapKey(const crypto::SecureKey& key,
+                                               std::span<const uint8_t> associated_data) = 0;
   // Fails with kDataCorrupted when the root key is not the one the key was wrapped under.
   virtual Result<crypto::SecureKey> UnwrapKey(std::span<const uint8_t> wrapped,
                                               std::span<const uint8_t> associated_data) = 0;
@@ -34,8 +35,8 @@ class LocalRootKeyProvider : public RootKeyProvider {
  public:
   LocalRootKeyProvider(std::string kind, crypto::SecureKey root_key);
   std::string_view kind() const override { return kind_; }
-  std::vector<uint8_t> WrapKey(const crypto::SecureKey& key,
-                               std::span<const uint8_t> associated_data) override;
+  Result<std::vector<uint8_t>> WrapKey(const crypto::SecureKey& key,
+                                       std::span<const uint8_t> associated_data) override;
   Result<crypto::SecureKey> UnwrapKey(std::span<const uint8_t> wrapped,
                                       std::span<const uint8_t> associated_data) override;
 
@@ -51,6 +52,10 @@ Result<crypto::SecureKey> DecodeBase64RootKey(std::string& text, const std::stri
 // is generated with mode 0600. Refuses a file that group or others can read.
 Result<std::unique_ptr<RootKeyProvider>> OpenKeyFileProvider(const std::string& path,
                                                              bool create_if_missing);
+
+// Writes `key` to `path` (base64, mode 0600) through a temporary file and a rename, so a crash
+// leaves either the old key file or the new one, never a torn one.
+Status ReplaceKeyFile(const std::string& path, const crypto::SecureKey& key);
 
 // Reads the root key from an environment variable (base64 of 32 bytes), e.g. COFFER_ROOT_KEY,
 // and removes it from the environment so child processes never inherit it.

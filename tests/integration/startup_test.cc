@@ -69,11 +69,13 @@ TEST(StartupTest, RootKeyFromEnvironment) {
     ASSERT_TRUE(server.started()) << server.stderr_text();
     EXPECT_FALSE(std::filesystem::exists(dir.path() + "/root.key")) << "no key file when the env provides it";
     auto client = server.OwnerClient();
-    ASSERT_EQ(client.Send("PUT", "/v0/vault/a", R"({"type":"API_KEY","data":{"k":"v"}})")->status, 201);
+    ASSERT_EQ(client.Send("PUT", "/v0/vault/a", R"({"type":"API_KEY","data":{"key":"v"}})")->status, 201);
   }
-  CofferServer again(dir.path(), {.env = {{"COFFER_ROOT_KEY", key}}});
-  ASSERT_TRUE(again.started());
-  EXPECT_EQ(again.OwnerClient().Send("GET", "/v0/vault/a")->body["data"]["k"], "v");
+  {
+    CofferServer again(dir.path(), {.env = {{"COFFER_ROOT_KEY", key}}});
+    ASSERT_TRUE(again.started());
+    EXPECT_EQ(again.OwnerClient().Send("GET", "/v0/vault/a")->body["data"]["key"], "v");
+  }
   CofferServer bad(dir.path(), {.env = {{"COFFER_ROOT_KEY", "not-base64!"}}, .expect_start = false});
   EXPECT_NE(bad.WaitForExit(), 0);
   EXPECT_NE(bad.stderr_text().find("base64"), std::string::npos);
@@ -96,10 +98,10 @@ TEST(StartupTest, ServesTls) {
   ASSERT_TRUE(server.started()) << server.stderr_text();
   EXPECT_TRUE(server.url().starts_with("https://"));
   cli::ApiClient client(cli::ClientConfig{server.url(), server.owner_token(), cert});
-  auto put = client.Send("PUT", "/v0/vault/tls", R"({"type":"API_KEY","data":{"k":"v"}})");
+  auto put = client.Send("PUT", "/v0/vault/tls", R"({"type":"API_KEY","data":{"key":"v"}})");
   ASSERT_TRUE(put.ok()) << put.error().message;
   EXPECT_EQ(put->status, 201);
-  EXPECT_EQ(client.Send("GET", "/v0/vault/tls")->body["data"]["k"], "v");
+  EXPECT_EQ(client.Send("GET", "/v0/vault/tls")->body["data"]["key"], "v");
   cli::ApiClient untrusting(cli::ClientConfig{server.url(), server.owner_token(), ""});
   EXPECT_FALSE(untrusting.Send("GET", "/healthz").ok()) << "an unknown CA is refused by the client";
 }
@@ -119,7 +121,7 @@ TEST(StartupTest, GracefulShutdownLosesNothingAnswered) {
         auto client = server.OwnerClient();
         for (int i = 0; i < 2000 && !stop; ++i) {
           std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
-          auto reply = client.Send("PUT", "/v0/vault/" + name, R"({"type":"API_KEY","data":{"k":")" + name + "\"}}");
+          auto reply = client.Send("PUT", "/v0/vault/" + name, R"({"type":"API_KEY","data":{"key":")" + name + "\"}}");
           if (reply.ok() && reply->status == 201) {
             std::lock_guard lock(names_mutex);
             stored_names.push_back(name);
@@ -139,7 +141,7 @@ TEST(StartupTest, GracefulShutdownLosesNothingAnswered) {
   for (const auto& name : stored_names) {
     auto got = client.Send("GET", "/v0/vault/" + name);
     ASSERT_EQ(got->status, 200) << name << " was answered 201 before shutdown but is gone";
-    EXPECT_EQ(got->body["data"]["k"], name);
+    EXPECT_EQ(got->body["data"]["key"], name);
   }
 }
 

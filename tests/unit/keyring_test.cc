@@ -19,7 +19,7 @@ BlobContext Context(std::string id = "cred_a", int version = 1, std::string name
 
 class KeyringTest : public ::testing::Test {
  protected:
-  void SetUp() override { wrapped_kek_ = keyring_.CreateKek("org_1", 1); }
+  void SetUp() override { wrapped_kek_ = keyring_.CreateKek("org_1", 1).value(); }
   Keyring keyring_{NewRoot()};
   WrappedKek wrapped_kek_;
   std::string secret_ = R"({"apiKey":"sk_live_planted_secret"})";
@@ -110,7 +110,7 @@ TEST_F(KeyringTest, SameRootKeyReloadsKeks) {
   auto root_bytes = crypto::SecureKey::Random();
   std::vector<uint8_t> copy(root_bytes.bytes().begin(), root_bytes.bytes().end());
   Keyring first(std::make_unique<LocalRootKeyProvider>("test", crypto::SecureKey::FromBytes(copy)));
-  WrappedKek kek = first.CreateKek("org_9", 1);
+  WrappedKek kek = first.CreateKek("org_9", 1).value();
   BlobContext context{"org_9", "cred_z", 1, "CUSTOM", "x"};
   auto blob = first.Seal(context, crypto::AsBytes(secret_));
   ASSERT_TRUE(blob.ok());

@@ -1,0 +1,232 @@
+#include "cli/key_commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/api_client.h"
+#include "cli/exit_codes.h"
+
+namespace coffer::cli {
+namespace {
+
+struct Flags {
+  std::string addr;
+  std::string token;
+  bool json = false;
+};
+
+void AddFlags(CLI::App* command, Flags& flags) {
+  command->add_option("--addr", flags.addr, "Server address (env COFFER_ADDR, default http://127.0.0.1:8720)");
+  command->add_option("--token", flags.token, "Bearer token (env COFFER_TOKEN)");
+  command->add_flag("--json", flags.json, "Print the server's JSON, for scripts");
+}
+
+// Sends one request; on failure prints the server's message and returns the exit code.
+int Call(const Flags& flags, const std::string& method, const std::string& path,
+         const std::optional<std::string>& body, ApiReply& reply) {
+  ApiClient client(ResolveClientConfig(flags.addr, flags.token));
+  auto sent = client.Send(method, path, body);
+  if (!sent.ok()) return Fail(kExitUnavailable, sent.error().message);
+  reply = std::move(sent).value();
+  if (reply.status < 200 || reply.status >= 300) {
+    if (flags.json && !reply.body.is_null()) std::cout << reply.body.dump(2) << "\n";
+    return Fail(ExitCodeForStatus(reply.status), ErrorMessageOf(reply));
+  }
+  return kExitOk;
+}
+
+std::string Text(const nlohmann::json& j) {
+  if (j.is_null()) return "-";
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+void PrintRewrap(const nlohmann::json& r) {
+  std::cout << "Re-wrap: " << Text(r["state"]) << " (target KEK version " << Text(r["targetVersion"]) << ", "
+            << Text(r["rewrapped"]) << " re-wrapped, " << Text(r["remaining"]) << " remaining)\n";
+  if (r.contains("error")) std::cout << "  stopped: " << Text(r["error"]) << "\n";
+}
+
+void PrintKeyStatus(const nlohmann::json& s) {
+  std::cout << "Root key provider: " << Text(s["rootKeyProvider"]) << "\n";
+  std::cout << "Current KEK version: " << Text(s["currentKekVersion"]) << "\n";
+  std::printf("%-8s %-22s %-12s %-14s %s\n", "KEK", "created", "DEKs", "encryptions", "");
+  for (const auto& k : s["keks"]) {
+    std::string note = k.value("current", false) ? "current" : (k.value("retirable", false) ? "retirable" : "");
+    std::printf("%-8s %-22s %-12s %-14s %s\n", Text(k["version"]).c_str(), Text(k["createdAt"]).c_str(),
+                Text(k["deks"]).c_str(), Text(k["encryptions"]).c_str(), note.c_str());
+  }
+  PrintRewrap(s["rewrap"]);
+  for (const auto& [kind, event] : s["lastRotations"].items()) {
+    if (event.is_null()) continue;
+    std::cout << "Last " << kind << ": " << Text(event["at"]);
+    if (event.contains("detail") && !Text(event["detail"]).empty()) std::cout << " (" << Text(event["detail"]) << ")";
+    std::cout << "\n";
+  }
+}
+
+void AddVaultRotate(CLI::App& app) {
+  CLI::App* vault = app.get_subcommand("vault");
+  struct Args {
+    Flags flags;
+    std::string name;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = vault->add_subcommand(
+      "rotate", "Re-encrypt a credential under fresh key material (same value, same versions)");
+  cmd->add_option("name", args->name, "Credential name")->required();
+  AddFlags(cmd, args->flags);
+  cmd->callback([args] {
+    ApiReply reply;
+    ApiClient escaper(ResolveClientConfig(args->flags.addr, args->flags.token));
+    int code = Call(args->flags, "POST", "/v0/vault/" + escaper.Escape(args->name) + "/rotate", std::nullopt, reply);
+    if (code != kExitOk) std::exit(code);
+    if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      std::cout << "Rotated " << Text(reply.body["name"]) << " (version " << Text(reply.body["version"])
+                << " re-encrypted under a fresh data key)\n";
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddKeysRotate(CLI::App* keys) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = keys->add_subcommand(
+      "rotate", "Make a new KEK version current now and re-wrap older DEKs in the background");
+  AddFlags(cmd, *flags);
+  cmd->callback([flags] {
+    ApiReply reply;
+    int code = Call(*flags, "POST", "/v0/keys/rotate", std::nullopt, reply);
+    if (code != kExitOk) std::exit(code);
+    if (flags->json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      std::cout << "KEK version " << Text(reply.body["kekVersion"]) << " is current (was "
+                << Text(reply.body["previousKekVersion"]) << ").\n";
+      PrintRewrap(reply.body["rewrap"]);
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddKeysRotateAll(CLI::App* keys) {
+  struct Args {
+    Flags flags;
+    bool wait = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = keys->add_subcommand("rotate-all", "Re-wrap every DEK under the current KEK, in the background");
+  AddFlags(cmd, args->flags);
+  cmd->add_flag("--wait", args->wait, "Wait until the re-wrap has finished, printing progress");
+  cmd->callback([args] {
+    ApiReply reply;
+    int code = Call(args->flags, "POST", "/v0/keys/rotate-all", std::nullopt, reply);
+    if (code != kExitOk) std::exit(code);
+    nlohmann::json rewrap = reply.body["rewrap"];
+    while (args->wait && rewrap.value("state", "") == "running") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      code = Call(args->flags, "GET", "/v0/keys/status", std::nullopt, reply);
+      if (code != kExitOk) std::exit(code);
+      rewrap = reply.body["rewrap"];
+      if (!args->flags.json) PrintRewrap(rewrap);
+    }
+    if (args->flags.json) {
+      std::cout << nlohmann::json{{"rewrap", rewrap}}.dump(2) << "\n";
+    } else {
+      PrintRewrap(rewrap);
+    }
+    std::exit(rewrap.value("state", "") == "failed" ? kExitError : kExitOk);
+  });
+}
+
+void AddKeysStatus(CLI::App* keys) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = keys->add_subcommand("status", "KEK versions, the DEKs each wraps, re-wrap progress, rotations");
+  AddFlags(cmd, *flags);
+  cmd->callback([flags] {
+    ApiReply reply;
+    int code = Call(*flags, "GET", "/v0/keys/status", std::nullopt, reply);
+    if (code != kExitOk) std::exit(code);
+    if (flags->json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else {
+      PrintKeyStatus(reply.body);
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddKeysRetire(CLI::App* keys) {
+  struct Args {
+    Flags flags;
+    long long version = 0;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = keys->add_subcommand("retire", "Destroy KEK versions that no DEK uses any more");
+  cmd->add_option("--version", args->version, "Only this KEK version (default: every retirable one)")
+      ->check(CLI::Range(1LL, 4294967295LL));
+  AddFlags(cmd, args->flags);
+  cmd->callback([args] {
+    std::optional<std::string> body;
+    if (args->version > 0) body = nlohmann::json{{"version", args->version}}.dump();
+    ApiReply reply;
+    int code = Call(args->flags, "POST", "/v0/keys/retire", body, reply);
+    if (code != kExitOk) std::exit(code);
+    if (args->flags.json) {
+      std::cout << reply.body.dump(2) << "\n";
+    } else if (reply.body["retired"].empty()) {
+      std::cout << "No KEK version is retirable (each one is current or still wraps DEKs).\n";
+    } else {
+      std::cout << "Retired KEK version(s): " << reply.body["retired"].dump() << "\n";
+    }
+    std::exit(kExitOk);
+  });
+}
+
+void AddStatus(CLI::App& app) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("status", "Server status: credential counts, keys, storage, uptime");
+  AddFlags(cmd, *flags);
+  cmd->callback([flags] {
+    ApiReply reply;
+    int code = Call(*flags, "GET", "/v0/status", std::nullopt, reply);
+    if (code != kExitOk) std::exit(code);
+    if (flags->json) {
+      std::cout << reply.body.dump(2) << "\n";
+      std::exit(kExitOk);
+    }
+    const auto& s = reply.body;
+    std::cout << "Credentials: " << Text(s["credentials"]["total"]) << "\n";
+    for (const auto& [type, count] : s["credentials"]["byType"].items()) {
+      if (count.is_number() && count.get<int64_t>() > 0) std::printf("  %-12s %s\n", type.c_str(), Text(count).c_str());
+    }
+    std::cout << "Storage: " << Text(s["storage"]["engine"]) << "   Sealed: " << (s.value("sealed", false) ? "yes" : "no")
+              << "   Uptime: " << Text(s["uptimeSeconds"]) << " s\n";
+    std::cout << "Root key provider: " << Text(s["keys"]["rootKeyProvider"]) << "   Current KEK version: "
+              << Text(s["keys"]["currentKekVersion"]) << "\n";
+    for (const auto& k : s["keys"]["keks"]) {
+      std::cout << "  KEK " << Text(k["version"]) << ": " << Text(k["deks"]) << " DEKs"
+                << (k.value("current", false) ? " (current)" : "") << "\n";
+    }
+    std::exit(kExitOk);
+  });
+}
+
+}  // namespace
+
+void AddKeyCommands(CLI::App& app) {
+  AddVaultRotate(app);
+  CLI::App* keys = app.add_subcommand("keys", "Key management: KEK rotation, re-wrap, retirement, root key rotation");
+  keys->require_subcommand(1);
+  AddKeysRotate(keys);
+  AddKeysRotateAll(keys);
+  AddKeysStatus(keys);
+  AddKeysRetire(keys);
+  AddStatus(app);
+}
+
+}  // namespace coffer::cli

@@ -1,0 +1,40 @@
+// GET /v0/status: what an operator glances at (seed 003's Status tab). Counts and key facts only:
+// no names, no values, no key material, so any valid token may see it.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/credential.h"
+#include "core/principal.h"
+#include "core/result.h"
+#include "store/store.h"
+#include "vault/key_manager.h"
+
+namespace coffer::vault {
+
+struct SystemStatus {
+  std::map<CredentialType, int64_t> credentials_by_type;  // current versions, every partition of the org
+  int64_t credentials_total = 0;
+  KeyStatus keys;
+  std::string storage_engine;
+  bool sealed = false;  // Coffer has no sealed state yet: a running server is always unsealed
+  UnixMicros started_at = 0;
+  int64_t uptime_seconds = 0;
+};
+
+class StatusService {
+ public:
+  StatusService(store::Store& store, KeyManager& keys, UnixMicros started_at)
+      : store_(store), keys_(keys), started_at_(started_at) {}
+
+  // Any authenticated principal: the caller's org.
+  Result<SystemStatus> Describe(const Principal& principal);
+
+ private:
+  store::Store& store_;
+  KeyManager& keys_;
+  const UnixMicros started_at_;
+};
+
+}  // namespace coffer::vault
