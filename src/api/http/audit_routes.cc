@@ -1,0 +1,143 @@
+#include "api/http/audit_routes.h"
+
+#include <charconv>
+
+#include "api/http/authentication.h"
+#include "api/http/json_io.h"
+#include "api/http/query_params.h"
+
+namespace coffer::api {
+namespace {
+
+constexpr int kMaxPage = 1000;
+constexpr int kMaxExport = 100000;
+
+nlohmann::json AuditJson(const store::AuditRecord& r) {
+  return {{"seq", r.seq},
+          {"id", r.id},
+          {"at", FormatIso8601(r.at)},
+          {"orgId", r.org_id},
+          {"actor", {{"id", r.actor_id}, {"name", r.actor_name}, {"kind", r.actor_kind}}},
+          {"chain", r.chain_ids},
+          {"tokenId", r.token_id},
+          {"sourceIp", r.source_ip},
+          {"userAgent", r.user_agent},
+          {"requestId", r.request_id},
+          {"action", r.action},
+          {"target", r.target},
+          {"targetVersion", r.target_version ? nlohmann::json(*r.target_version) : nlohmann::json(nullptr)},
+          {"outcome", r.outcome},
+          {"reason", r.reason}};
+}
+
+Result<std::optional<int64_t>> ParseInt(const ApiRequest& request, const std::string& key) {
+  auto it = request.query.find(key);
+  if (it == request.query.end() || it->second.empty()) return std::optional<int64_t>();
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (ec != std::errc() || end != it->second.data() + it->second.size() || value < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
+  }
+  return std::optional<int64_t>(value);
+}
+
+Result<std::optional<UnixMicros>> ParseTime(const ApiRequest& request, const std::string& key) {
+  auto it = request.query.find(key);
+  if (it == request.query.end() || it->second.empty()) return std::optional<UnixMicros>();
+  auto t = ParseIso8601(it->second);
+  if (!t) return MakeError(ErrorCode::kInvalidArgument, key + " must be an ISO 8601 timestamp such as 2026-11-23T00:00:00Z");
+  return std::optional<UnixMicros>(*t);
+}
+
+// Filters shared by the list and the export.
+Result<store::AuditQuery> ParseFilters(const ApiRequest& request) {
+  store::AuditQuery q;
+  q.actor_id = StringParam(request, "actor");
+  q.action = StringParam(request, "action");
+  q.target = StringParam(request, "name");
+  q.outcome = StringParam(request, "outcome");
+  q.text = StringParam(request, "q");
+  if (!q.outcome.empty() && q.outcome != "ok" && q.outcome != "denied" && q.outcome != "not_found" && q.outcome != "error") {
+    return MakeError(ErrorCode::kInvalidArgument, "outcome must be ok, denied, not_found or error");
+  }
+  std::string subtree = StringParam(request, "identity");
+  if (!subtree.empty()) q.within_chain_of = subtree;
+  auto since = ParseTime(request, "since");
+  if (!since.ok()) return since.error();
+  auto until = ParseTime(request, "until");
+  if (!until.ok()) return until.error();
+  q.since = *since;
+  q.until = *until;
+  return q;
+}
+
+const std::set<std::string> kFilterParams = {"actor", "action", "name", "outcome", "q", "identity", "since", "until"};
+
+}  // namespace
+
+void AddAuditRoutes(Router& router, vault::Vault& vault, vault::AuditLog& audit) {
+  router.Add("GET", "/v0/audit", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      auto allowed = kFilterParams;
+      allowed.insert({"limit", "cursor"});
+      if (Status s = CheckQuery(r, allowed); !s.ok()) return ErrorResponse(s.error());
+      auto query = ParseFilters(r);
+      if (!query.ok()) return ErrorResponse(query.error());
+      auto limit = ParseInt(r, "limit");
+      if (!limit.ok()) return ErrorResponse(limit.error());
+      auto cursor = ParseInt(r, "cursor");
+      if (!cursor.ok()) return ErrorResponse(cursor.error());
+      const int page = static_cast<int>(std::min<int64_t>(limit->value_or(100), kMaxPage));
+      query->limit = page + 1;
+      query->before_seq = *cursor;
+      // Identity subtrees the caller may not see are narrowed by Query to its own.
+      auto subtree = query->within_chain_of;
+      auto records = audit.Query(caller, *query);
+      if (!records.ok()) return ErrorResponse(records.error());
+      nlohmann::json events = nlohmann::json::array();
+      nlohmann::json next = nullptr;
+      for (size_t i = 0; i < records->size(); ++i) {
+        if (static_cast<int>(i) == page) {
+          next = std::to_string((*records)[i - 1].seq);
+          break;
+        }
+        const auto& record = (*records)[i];
+        if (subtree && std::find(record.chain_ids.begin(), record.chain_ids.end(), *subtree) == record.chain_ids.end()) continue;
+        events.push_back(AuditJson(record));
+      }
+      return JsonResponse(200, {{"events", events}, {"nextCursor", next}});
+    });
+  });
+  router.Add("GET", "/v0/audit/export", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      if (Status s = CheckQuery(r, kFilterParams); !s.ok()) return ErrorResponse(s.error());
+      auto query = ParseFilters(r);
+      if (!query.ok()) return ErrorResponse(query.error());
+      auto subtree = query->within_chain_of;
+      query->limit = kMaxExport;
+      auto records = audit.Query(caller, *query);
+      if (!records.ok()) return ErrorResponse(records.error());
+      ApiResponse response;
+      response.status = 200;
+      response.content_type = "application/x-ndjson";
+      for (auto it = records->rbegin(); it != records->rend(); ++it) {  // oldest first, like a log
+        if (subtree && std::find(it->chain_ids.begin(), it->chain_ids.end(), *subtree) == it->chain_ids.end()) continue;
+        response.body += AuditJson(*it).dump() + "\n";
+      }
+      return response;
+    });
+  });
+  router.Add("GET", "/v0/audit/verify", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      if (Status s = CheckQuery(r, {}); !s.ok()) return ErrorResponse(s.error());
+      auto report = audit.Verify(caller);
+      if (!report.ok()) return ErrorResponse(report.error());
+      return JsonResponse(200, {{"ok", !report->first_bad_seq.has_value()},
+                                {"checked", report->checked},
+                                {"firstBadSeq", report->first_bad_seq ? nlohmann::json(*report->first_bad_seq) : nlohmann::json(nullptr)},
+                                {"problem", report->problem}});
+    });
+  });
+}
+
+}  // namespace coffer::api

@@ -1,0 +1,69 @@
+// The audit trail: one record per operation, written durably before the response leaves, and
+// chained: each record's hash is an HMAC, under a key sealed by the root key, over the record and
+// the previous record's hash. Editing, removing, inserting or reordering a row breaks the chain at
+// that row, and Verify names it. Records never hold secret values, tokens or key material, and a
+// failed request's target (a name that may not exist, typed by anyone: a secret pasted into the
+// wrong field included) is kept only as a keyed digest, which a name filter still finds.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/principal.h"
+#include "core/result.h"
+#include "crypto/secure_key.h"
+#include "keyring/keyring.h"
+#include "store/store.h"
+
+namespace coffer::vault {
+
+struct VerifyReport {
+  int64_t checked = 0;
+  std::optional<int64_t> first_bad_seq;  // empty: the whole chain verifies
+  std::string problem;
+};
+
+class AuditLog {
+ public:
+  // Loads the chain key, creating and storing it (sealed by the root key) on a fresh store.
+  static Result<std::unique_ptr<AuditLog>> Open(store::Store& store, const keyring::Keyring& keyring);
+
+  // Appends `record` inside `txn`, numbering it and chaining it to the last record, so it commits
+  // (durably) with the change it describes, or not at all.
+  Status Append(store::WriteTransaction& txn, store::AuditRecord record) const;
+  // Appends in a write of its own; durable on return. For reads, denials and failures.
+  Status Record(store::AuditRecord record);
+
+  // Walks the whole chain from the first record. Org owners and admins only (audit:read).
+  Result<VerifyReport> Verify(const Principal& caller) const;
+
+  // Records the caller may see, newest first: an org admin sees the whole org (and server
+  // events); anyone else the records of its own delegation subtree. Needs audit:read.
+  Result<std::vector<store::AuditRecord>> Query(const Principal& caller, store::AuditQuery query) const;
+
+  // A record of `principal` (its chain, token and request) doing `action` on `target`.
+  static store::AuditRecord For(const Principal& principal, std::string action, std::string target,
+                                std::optional<int> version = std::nullopt);
+  // A record of an unauthenticated caller (a failed login, a bad token).
+  static store::AuditRecord Anonymous(const RequestContext& request, std::string action, std::string target);
+  // Sets outcome and reason from an error: denied, not_found or error.
+  static void SetFailure(store::AuditRecord& record, const Error& error);
+
+  AuditLog(store::Store& store, crypto::SecureKey key, std::string fault_file)
+      : store_(store), key_(std::move(key)), fault_file_(std::move(fault_file)) {}
+
+ private:
+  std::vector<uint8_t> Chain(const std::vector<uint8_t>& previous_hash, const store::AuditRecord& record) const;
+  // "digest:" and the hex HMAC of `target` under the chain key: equal names give equal digests,
+  // and nobody without the root key can test a guess against the table.
+  std::string TargetDigest(std::string_view target) const;
+
+  store::Store& store_;
+  crypto::SecureKey key_;
+  // Tests only: while a file exists at this path (COFFER_AUDIT_FAULT_FILE), every append fails,
+  // to prove that requests then fail closed. It can make auditing fail, never skip it.
+  std::string fault_file_;
+};
+
+}  // namespace coffer::vault

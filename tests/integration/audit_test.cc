@@ -1,0 +1,272 @@
+// The audit trail against the real binary: one record per operation, never a secret, fail closed
+// when it cannot be written, tamper evidence, and durability across kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "coffer_process.h"
+
+namespace coffer::testing {
+namespace {
+
+using nlohmann::json;
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void Start(ServerOptions options = {}) {
+    server_ = std::make_unique<CofferServer>(dir_.path(), std::move(options));
+    ASSERT_TRUE(server_->started()) << server_->stderr_text();
+    owner_ = server_->owner_token();
+  }
+  cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
+                     const std::optional<json>& body = std::nullopt) {
+    auto client = server_->Client(token);
+    auto reply = client.Send(method, path, body ? std::optional<std::string>(body->dump()) : std::nullopt);
+    EXPECT_TRUE(reply.ok());
+    return reply.ok() ? *reply : cli::ApiReply{};
+  }
+  json Latest() {
+    auto reply = Call(owner_, "GET", "/v0/audit?limit=1");
+    EXPECT_EQ(reply.status, 200) << reply.body.dump();
+    return reply.body["events"].empty() ? json() : reply.body["events"][0];
+  }
+  int64_t LatestSeq() {
+    json latest = Latest();
+    return latest.is_null() ? 0 : latest["seq"].get<int64_t>();
+  }
+  // Runs `step`, then checks it left exactly one record, and returns that record.
+  template <typename Step>
+  json ExactlyOneRecord(Step step) {
+    int64_t before = LatestSeq();
+    step();
+    json latest = Latest();
+    EXPECT_EQ(latest["seq"].get<int64_t>(), before + 1) << "one operation, one record: " << latest.dump();
+    return latest;
+  }
+  std::string Sqlite(const std::string& sql) {
+    std::string command = "sqlite3 " + dir_.path() + "/coffer.db \"" + sql + "\" 2>&1";
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    char buf[512];
+    while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
+    if (pipe) {
+      EXPECT_EQ(pclose(pipe), 0) << command << ": " << out;
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<CofferServer> server_;
+  std::string owner_;
+};
+
+TEST_F(AuditTest, EveryOperationLeavesExactlyOneRecordWithTheRightFields) {
+  Start();
+  const json body = {{"type", "API_KEY"}, {"data", {{"key", "sk_live_AUDITPLANTED"}}}};
+  json r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "PUT", "/v0/vault/stripe", body).status, 201); });
+  EXPECT_EQ(r["action"], "credential.create");
+  EXPECT_EQ(r["target"], "stripe");
+  EXPECT_EQ(r["targetVersion"], 1);
+  EXPECT_EQ(r["outcome"], "ok");
+  EXPECT_EQ(r["actor"]["name"], "owner");
+  EXPECT_EQ(r["sourceIp"], "127.0.0.1");
+  EXPECT_TRUE(r["tokenId"].get<std::string>().rfind("tok_", 0) == 0);
+  EXPECT_TRUE(r["requestId"].get<std::string>().rfind("req_", 0) == 0);
+  EXPECT_EQ(r["chain"].size(), 1u);
+
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "PUT", "/v0/vault/stripe", body).status, 200); });
+  EXPECT_EQ(r["action"], "credential.update");
+  EXPECT_EQ(r["targetVersion"], 2);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "GET", "/v0/vault/stripe?version=1").status, 200); });
+  EXPECT_EQ(r["action"], "credential.read");
+  EXPECT_EQ(r["targetVersion"], 1);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "GET", "/v0/vault?prefix=str").status, 200); });
+  EXPECT_EQ(r["action"], "credential.list");
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "GET", "/v0/vault/missing").status, 404); });
+  EXPECT_EQ(r["outcome"], "not_found");
+  // What a failed request named may be anything, a pasted secret included: only its keyed digest
+  // is kept, and a filter by the name still finds it.
+  EXPECT_TRUE(r["target"].get<std::string>().starts_with("digest:")) << r.dump();
+  auto by_name = Call(owner_, "GET", "/v0/audit?name=missing");
+  ASSERT_EQ(by_name.body["events"].size(), 1u);
+  EXPECT_EQ(by_name.body["events"][0]["seq"], r["seq"]);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call("cof_" + std::string(43, 'x'), "GET", "/v0/vault/stripe").status, 401); });
+  EXPECT_EQ(r["action"], "auth.token");
+  EXPECT_EQ(r["outcome"], "denied");
+  EXPECT_EQ(r["actor"]["id"], "");
+
+  std::string agent;
+  r = ExactlyOneRecord([&] {
+    auto created = Call(owner_, "POST", "/v0/identities", json{{"name", "lister"}, {"scopes", {"vault:list"}}});
+    EXPECT_EQ(created.status, 201);
+    agent = created.body["id"];
+  });
+  EXPECT_EQ(r["action"], "identity.create");
+  std::string token;
+  r = ExactlyOneRecord([&] {
+    token = Call(owner_, "POST", "/v0/identities/" + agent + "/tokens", json{{"name", "t"}}).body["token"];
+  });
+  EXPECT_EQ(r["action"], "token.create");
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(token, "GET", "/v0/vault/stripe").status, 403); });
+  EXPECT_EQ(r["outcome"], "denied");
+  EXPECT_EQ(r["actor"]["id"], agent);
+  EXPECT_EQ(r["chain"].size(), 2u);
+  // The agent may not read the audit trail; nor does it see the owner's records with audit:read.
+  EXPECT_EQ(Call(token, "GET", "/v0/audit").status, 403);
+
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "DELETE", "/v0/vault/stripe").status, 200); });
+  EXPECT_EQ(r["action"], "credential.delete");
+
+  // Filters and search.
+  auto reads = Call(owner_, "GET", "/v0/audit?action=credential.read");
+  EXPECT_EQ(reads.body["events"].size(), 3u) << "the read, the 404 and the agent's 403";
+  auto read_ok = Call(owner_, "GET", "/v0/audit?action=credential.read&outcome=ok");
+  ASSERT_EQ(read_ok.body["events"].size(), 1u);
+  EXPECT_EQ(read_ok.body["events"][0]["targetVersion"], 1);
+  auto denied = Call(owner_, "GET", "/v0/audit?outcome=denied&limit=10");
+  EXPECT_EQ(denied.body["events"].size(), 2u);
+  auto family = Call(owner_, "GET", "/v0/audit?action=credential&name=stripe");
+  EXPECT_EQ(family.body["events"].size(), 5u);
+  auto page = Call(owner_, "GET", "/v0/audit?limit=2");
+  ASSERT_FALSE(page.body["nextCursor"].is_null());
+  auto next = Call(owner_, "GET", "/v0/audit?limit=2&cursor=" + page.body["nextCursor"].get<std::string>());
+  EXPECT_LT(next.body["events"][0]["seq"], page.body["events"][1]["seq"]);
+
+  // The planted value never reaches the audit trail, its export or its table.
+  server_->Stop();
+  EXPECT_EQ(Sqlite("SELECT * FROM audit_events").find("AUDITPLANTED"), std::string::npos);
+  Start();
+  auto exported = RunCoffer({"audit", "export"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", owner_}});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("credential.create"), std::string::npos);
+  EXPECT_EQ(exported.out.find("AUDITPLANTED"), std::string::npos);
+  EXPECT_EQ(exported.out.find(token), std::string::npos) << "never a token";
+}
+
+TEST_F(AuditTest, WhenTheAuditCannotBeWrittenNothingIsServed) {
+  const std::string fault = dir_.path() + "/audit-fault";
+  Start(ServerOptions{{}, {{"COFFER_AUDIT_FAULT_FILE", fault}}});
+  const json body = {{"type", "LOGIN"}, {"data", {{"password", "FAULT-PLANTED-1"}}}};
+  ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/bank", body).status, 201);
+  std::ofstream(fault) << "on";
+  auto read = Call(owner_, "GET", "/v0/vault/bank");
+  EXPECT_EQ(read.status, 503);
+  EXPECT_EQ(read.body.dump().find("FAULT-PLANTED-1"), std::string::npos) << "the secret left without its record";
+  auto write = Call(owner_, "PUT", "/v0/vault/bank", json{{"type", "LOGIN"}, {"data", {{"password", "FAULT-PLANTED-2"}}}});
+  EXPECT_EQ(write.status, 503);
+  std::remove(fault.c_str());
+  auto after = Call(owner_, "GET", "/v0/vault/bank");
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(after.body["data"]["password"], "FAULT-PLANTED-1") << "the unaudited write must not have landed";
+  EXPECT_EQ(after.body["version"], 1);
+}
+
+TEST_F(AuditTest, VerifyNamesTheFirstTamperedRecord) {
+  Start();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/k" + std::to_string(i), json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  }
+  std::map<std::string, std::string> env = {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", owner_}};
+  auto clean = RunCoffer({"audit", "verify"}, env);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+
+  auto verify_after = [&](const std::string& sql) {
+    server_->Stop();
+    Sqlite(sql);
+    Start();
+    auto reply = Call(owner_, "GET", "/v0/audit/verify");
+    EXPECT_EQ(reply.status, 200);
+    return reply.body;
+  };
+  // Altered: a read turned into something else.
+  json report = verify_after("UPDATE audit_events SET target = 'other' WHERE seq = 4");
+  EXPECT_EQ(report["ok"], false);
+  EXPECT_EQ(report["firstBadSeq"], 4) << report.dump();
+  auto cli = RunCoffer({"audit", "verify"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", owner_}});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.out.find("record 4"), std::string::npos) << cli.out;
+}
+
+TEST_F(AuditTest, VerifyFindsARemovedRecord) {
+  Start();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/k" + std::to_string(i), json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  }
+  server_->Stop();
+  Sqlite("DELETE FROM audit_events WHERE seq = 3");
+  Start();
+  auto removed = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(removed.body["firstBadSeq"], 3) << removed.body.dump();
+}
+
+TEST_F(AuditTest, VerifyFindsReorderedRecords) {
+  Start();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/k" + std::to_string(i), json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  }
+  server_->Stop();
+  // Swap records 3 and 4 (keeping each one's own hash): the order no longer chains.
+  Sqlite("UPDATE audit_events SET seq = -3 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; "
+         "UPDATE audit_events SET seq = 4 WHERE seq = -3");
+  Start();
+  auto reordered = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(reordered.body["firstBadSeq"], 3) << reordered.body.dump();
+}
+
+TEST_F(AuditTest, KillNineLosesNoAnsweredWriteNorItsRecord) {
+  Start();
+  std::vector<std::string> answered;
+  std::mutex mutex;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      auto client = server_->Client(owner_);
+      for (int i = 0; i < 5000 && !stop; ++i) {
+        std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
+        auto reply = client.Send("PUT", "/v0/vault/" + name, json{{"type", "API_KEY"}, {"data", {{"key", name}}}}.dump());
+        if (!reply.ok()) break;
+        if (reply->status == 201) {
+          std::lock_guard lock(mutex);
+          answered.push_back(name);
+        }
+      }
+    });
+  }
+  while (true) {
+    {
+      std::lock_guard lock(mutex);
+      if (answered.size() >= 200) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server_->Stop(SIGKILL);
+  stop = true;
+  for (auto& t : writers) t.join();
+  Start();
+  std::set<std::string> recorded;
+  auto client = server_->Client(owner_);
+  auto raw = client.Send("GET", "/v0/audit/export?action=credential.create");
+  ASSERT_TRUE(raw.ok());
+  std::istringstream lines(raw->raw_body.empty() ? raw->body.dump() : raw->raw_body);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) recorded.insert(json::parse(line)["target"].get<std::string>());
+  }
+  for (const auto& name : answered) {
+    auto got = Call(owner_, "GET", "/v0/vault/" + name);
+    ASSERT_EQ(got.status, 200) << name << " was answered 201 before kill -9 but is gone";
+    EXPECT_EQ(got.body["data"]["key"], name);
+    EXPECT_TRUE(recorded.count(name)) << name << " has no audit record";
+  }
+  EXPECT_EQ(Call(owner_, "GET", "/v0/audit/verify").body["ok"], true);
+}
+
+}  // namespace
+}  // namespace coffer::testing
