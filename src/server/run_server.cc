@@ -6,9 +6,14 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "api/http/audit_routes.h"
 #include "api/http/http_server.h"
+#include "api/http/identity_routes.h"
+#include "api/http/key_routes.h"
+#include "api/http/import_routes.h"
 #include "api/http/router.h"
 #include "api/http/system_routes.h"
+#include "api/http/typed_routes.h"
 #include "api/http/vault_routes.h"
 #include "api/mcp/mcp_http_route.h"
 #include "core/log.h"
@@ -16,15 +21,18 @@
 #include "crypto/secure_key.h"
 #include "keyring/keyring.h"
 #include "server/data_dir.h"
+#include "server/data_dir_lock.h"
+#include "server/root_key_setup.h"
 #include "server/serve_options.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/bootstrap.h"
+#include "vault/key_manager.h"
+#include "vault/root_rotation.h"
+#include "vault/status_service.h"
 #include "vault/vault.h"
 
 namespace coffer::server {
 namespace {
-
-constexpr const char* kRootKeyEnv = "COFFER_ROOT_KEY";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "coffer: %s\n", message.c_str());
@@ -57,16 +65,6 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-Result<std::unique_ptr<keyring::RootKeyProvider>> OpenRootKey(const std::string& key_file,
-                                                             bool fresh_data_dir) {
-  if (const char* env = std::getenv(kRootKeyEnv); env != nullptr && *env != '\0') {
-    return keyring::OpenEnvProvider(kRootKeyEnv);
-  }
-  // A key is generated only for a brand-new data directory: for an existing one, a missing key
-  // file means a lost or misplaced key, and a new key would hide that.
-  return keyring::OpenKeyFileProvider(key_file, /*create_if_missing=*/fresh_data_dir);
-}
-
 void PrintBanner(const ServeOptions& options, const std::string& url, const std::string& key_source,
                  const std::string& token_file, const std::optional<std::string>& new_token) {
   std::printf("Coffer is running.\n");
@@ -83,6 +81,15 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
   std::printf("  export COFFER_ADDR=%s COFFER_TOKEN=$(cat %s)\n", url.c_str(), token_file.c_str());
   std::printf("  coffer vault list\n");
   std::fflush(stdout);
+}
+
+store::AuditRecord ServerEvent(std::string action, std::string target) {
+  store::AuditRecord record;
+  record.actor_kind = "server";
+  record.actor_name = "coffer";
+  record.action = std::move(action);
+  record.target = std::move(target);
+  return record;
 }
 
 }  // namespace
@@ -111,18 +118,24 @@ int RunServer(const ServeOptions& options) {
   }
 
   if (Status s = EnsureDataDir(options.data_dir); !s.ok()) return Fail(s.error().message);
+  if (Status s = vault::ValidateKeyPolicy(options.key_policy); !s.ok()) return Fail(s.error().message);
+  // Held until exit: no second server, and no offline `coffer keys rotate-root`, on this data.
+  auto data_dir_lock = DataDirLock::Acquire(options.data_dir);
+  if (!data_dir_lock.ok()) return Fail(data_dir_lock.error().message);
   const std::string db_path = options.data_dir + "/coffer.db";
-  const std::string key_file = options.root_key_file.empty() ? options.data_dir + "/root.key" : options.root_key_file;
   const std::string token_file = options.data_dir + "/owner.token";
   const bool fresh = !FileExists(db_path);
 
-  auto root = OpenRootKey(key_file, fresh);
+  auto root = OpenRootKey(options.root_key, options.data_dir, fresh);
   if (!root.ok()) return Fail(root.error().message);
-  std::string key_source = (*root)->kind() == "env" ? std::string("from $") + kRootKeyEnv : "key file " + key_file;
-  keyring::Keyring keyring(std::move(root).value());
+  std::string key_source = root->description;
+  keyring::Keyring keyring(std::move(root->provider));
 
   auto store = store::sqlite::SqliteStore::Open(db_path);
   if (!store.ok()) return Fail(store.error().message);
+  // Every KEK, with a clear message when the root key is the wrong one (and an interrupted root
+  // key rotation finished or undone) before anything else touches the data.
+  if (Status s = vault::LoadKeyHierarchy(**store, keyring); !s.ok()) return Fail(s.error().message);
   auto boot = vault::Bootstrap(**store, keyring);
   if (!boot.ok()) return Fail(boot.error().message);
   if (boot->new_owner_token) {
@@ -131,11 +144,22 @@ int RunServer(const ServeOptions& options) {
     }
   }
 
-  vault::Vault vault(**store, keyring);
+  auto audit = vault::AuditLog::Open(**store, keyring);
+  if (!audit.ok()) return Fail(audit.error().message);
+  vault::Vault vault(**store, keyring, **audit);
   api::Router router;
   api::AddSystemRoutes(router, **store);
   api::AddVaultRoutes(router, vault);
+  vault::IdentityService identities(**store, **audit);
+  api::AddIdentityRoutes(router, vault, identities);
+  api::AddAuditRoutes(router, vault, **audit);
+  api::AddTypedRoutes(router, vault);
+  api::AddImportRoutes(router, vault);
   api::AddMcpRoutes(router, vault);
+  vault::KeyManager key_manager(**store, keyring, **audit, options.key_policy);
+  if (Status s = key_manager.Start(); !s.ok()) return Fail(s.error().message);
+  vault::StatusService status_service(**store, key_manager, NowMicros());
+  api::AddKeyRoutes(router, vault, key_manager, status_service);
 
   api::HttpServerOptions http_options;
   http_options.host = listen->first;
@@ -152,12 +176,15 @@ int RunServer(const ServeOptions& options) {
   PrintBanner(options, url, key_source, token_file, boot->new_owner_token);
   if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
   LogInfo("coffer listening on " + url);
+  if (Status s = (*audit)->Record(ServerEvent("server.start", url)); !s.ok()) return Fail(s.error().message);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogInfo(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
           ": finishing in-flight requests");
   server.Shutdown();
+  key_manager.Stop();  // a running re-wrap resumes at the next start
+  (void)(*audit)->Record(ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   LogInfo("coffer stopped");
   return 0;
 }

@@ -15,7 +15,17 @@ void AddServeCommand(CLI::App& app) {
   CLI::App* serve = app.add_subcommand("serve", "Run the Coffer server (embedded SQLite, generated root key)");
   serve->add_option("--data-dir", options->data_dir, "Data directory (env COFFER_DATA_DIR)")->capture_default_str();
   serve->add_option("--listen", options->listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
-  serve->add_option("--root-key-file", options->root_key_file, "Root key file (default <data-dir>/root.key); COFFER_ROOT_KEY overrides");
+  AddRootKeyFlags(serve, options->root_key);
+  serve->add_option("--kek-rotate-after-encryptions", options->key_policy.rotate_after_encryptions,
+                    "Rotate an org's KEK automatically after this many encryptions under it (NIST SP 800-38D "
+                    "caps random-nonce AES-GCM at 2^32)")
+      ->capture_default_str();
+  serve->add_option("--kek-rotate-after-days", options->key_policy.rotate_after_days,
+                    "Also rotate a KEK automatically once it is this many days old (0: never by age)")
+      ->capture_default_str();
+  serve->add_option("--rewrap-batch-size", options->key_policy.rewrap_batch_size,
+                    "DEKs re-wrapped per store write during a background re-wrap")
+      ->capture_default_str();
   serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
   serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
   serve->add_flag("--insecure", options->insecure, "Allow plain HTTP on a non-loopback address");

@@ -4,17 +4,21 @@
 #include <optional>
 #include <string>
 
+#include "server/root_key_setup.h"
+#include "vault/key_manager.h"
+
 namespace coffer::server {
 
 struct ServeOptions {
   std::string data_dir = "./coffer-data";  // also COFFER_DATA_DIR
   std::string listen = "127.0.0.1:8720";
-  std::string root_key_file;               // default: <data_dir>/root.key
+  RootKeyOptions root_key;                 // provider and its settings (root_key_setup.h)
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   bool insecure = false;                   // allow plain HTTP on a non-loopback address
   int io_threads = 2;
   int worker_threads = 64;
+  vault::KeyPolicy key_policy;             // automatic KEK rotation and re-wrap batches
 };
 
 // Runs the server until SIGINT or SIGTERM. Returns the process exit code.

@@ -24,7 +24,9 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
   outcome.org_id = NewId("org_");
   std::string token = NewToken();
   const UnixMicros now = NowMicros();
-  keyring::WrappedKek kek = keyring.CreateKek(outcome.org_id, 1);
+  auto created = keyring.CreateKek(outcome.org_id, 1);  // fails when an HSM root cannot wrap
+  if (!created.ok()) return created.error();
+  keyring::WrappedKek kek = std::move(created).value();
   Status written = store.Write([&](store::WriteTransaction& txn) -> Status {
     COFFER_TRY(txn.InsertOrg(store::OrgRecord{outcome.org_id, kDefaultOrgName, now}));
     COFFER_TRY(txn.InsertKek(store::KekRecord{kek.org_id, kek.version, kek.wrapped, now}));
@@ -34,6 +36,7 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
     owner.name = kOwnerIdentityName;
     owner.kind = "human";
     owner.role = "owner";
+    owner.scopes = scopes::kAll;
     owner.created_at = now;
     COFFER_TRY(txn.InsertIdentity(owner));
     store::TokenRecord record;

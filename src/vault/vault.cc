@@ -1,7 +1,12 @@
 #include "vault/vault.h"
 
+#include <algorithm>
+#include <set>
+
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
+#include "schema/credential_schema.h"
+#include "vault/cidr.h"
 #include "vault/ids.h"
 
 namespace coffer::vault {
@@ -31,7 +36,9 @@ Status ValidateStoreRequest(const StoreCredentialRequest& r) {
   if (!r.metadata.is_object()) {
     return MakeError(ErrorCode::kValidation, "metadata must be a JSON object");
   }
-  return Status::Ok();
+  // The type's schema: a LOGIN without a password, a TOTP secret that is not base32 or a
+  // certificate that does not parse is refused now, not when an agent first tries to use it.
+  return ValidateCredentialData(r.type, r.data);
 }
 
 std::string EncodeCursor(const std::string& last_name) {
@@ -53,65 +60,144 @@ Result<std::string> DecodeCursor(const std::string& cursor) {
   return name;
 }
 
+// Where a write of `name` lands: the caller's own credential, else one a grant lets it write, else
+// a new credential of its own. StoreCredential and ImportCredentials share this one rule.
+struct WriteTarget {
+  Partition partition;
+  std::optional<store::CredentialRecord> current;
+};
+
+Result<WriteTarget> FindWriteTarget(store::ReadTransaction& txn, const Principal& principal,
+                                    const std::string& name) {
+  WriteTarget target{Authorizer::OwnPartition(principal), std::nullopt};
+  auto current = txn.FindCredential(target.partition.org_id, target.partition.identity_id, name, std::nullopt);
+  if (!current.ok()) return current.error();
+  if (!*current) {
+    auto granted = Authorizer::FindGrantedPartition(txn, principal, VaultAction::kWrite, name);
+    if (!granted.ok()) return granted.error();
+    if (*granted) {
+      target.partition = **granted;
+      current = txn.FindCredential(target.partition.org_id, target.partition.identity_id, name, std::nullopt);
+      if (!current.ok()) return current.error();
+    }
+  }
+  target.current = std::move(current).value();
+  return target;
+}
+
+// Seals `plaintext` (the request's data) as the next version at `target` and appends it.
+Result<CredentialInfo> PutVersion(store::WriteTransaction& txn, keyring::Keyring& keyring,
+                                  const WriteTarget& target, const StoreCredentialRequest& request,
+                                  const std::string& plaintext) {
+  const UnixMicros now = NowMicros();
+  CredentialInfo info;
+  if (target.current) {
+    info.id = target.current->info.id;
+    info.version = target.current->info.version + 1;
+    info.created_at = target.current->info.created_at;
+  } else {
+    info.id = NewId("cred_");
+    info.version = 1;
+    info.created_at = now;
+  }
+  info.org_id = target.partition.org_id;
+  info.identity_id = target.partition.identity_id;
+  info.name = request.name;
+  info.type = request.type;
+  info.metadata = request.metadata;
+  info.expires_at = request.expires_at;
+  info.updated_at = now;
+  auto blob = keyring.Seal(ContextFor(info), crypto::AsBytes(plaintext));
+  if (!blob.ok()) return blob.error();
+  COFFER_TRY(txn.PutCredentialVersion(store::CredentialRecord{info, std::move(blob).value()}));
+  return info;
+}
+
 }  // namespace
 
-Result<Principal> Vault::Authenticate(std::string_view bearer_token, const RequestContext&) {
+Result<Principal> Vault::ResolveToken(std::string_view bearer_token, const RequestContext& context) {
   if (bearer_token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return Unauthenticated();
   auto read = store_.BeginRead();
   auto token = read->FindTokenByHash(HashToken(bearer_token));
   if (!token.ok()) return token.error();
   if (!*token) return Unauthenticated();
   const store::TokenRecord& t = **token;
-  const UnixMicros now = NowMicros();
-  if (t.revoked_at || (t.expires_at && *t.expires_at <= now)) return Unauthenticated();
-  auto identity = read->FindIdentity(t.identity_id);
-  if (!identity.ok()) return identity.error();
-  if (!*identity || (*identity)->revoked_at) return Unauthenticated();
+  if (t.revoked_at || (t.expires_at && *t.expires_at <= NowMicros())) return Unauthenticated();
+  // Revoking any ancestor cuts the identity off on this very request: the chain is read each time.
+  auto chain = LoadChain(*read, t.identity_id);
+  if (!chain.ok()) {
+    if (chain.error().code == ErrorCode::kNotFound) return Unauthenticated();
+    return chain.error();
+  }
+  if (!ChainIsActive(*chain) || chain->back().org_id != t.org_id) return Unauthenticated();
+  if (!t.cidrs.empty()) {
+    bool inside = std::any_of(t.cidrs.begin(), t.cidrs.end(), [&](const std::string& text) {
+      auto cidr = ParseCidr(text);
+      return cidr && CidrContains(*cidr, context.source_ip);
+    });
+    if (!inside) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       "this token may only be used from its allowed networks, and this request "
+                       "came from elsewhere");
+    }
+  }
+  const store::IdentityRecord& identity = chain->back();
   Principal p;
   p.org_id = t.org_id;
-  p.identity_id = t.identity_id;
-  p.identity_name = (*identity)->name;
-  p.kind = (*identity)->kind;
-  p.role = (*identity)->role;
+  p.identity_id = identity.id;
+  p.identity_name = identity.name;
+  p.kind = identity.kind;
+  p.role = identity.role;
   p.token_id = t.id;
   p.scopes = t.scopes;
+  p.identity_scopes = identity.scopes;
+  for (const auto& link : *chain) p.chain.push_back(ChainLink{link.id, link.name, link.kind});
+  p.reveal = t.reveal;
+  p.request = context;
   return p;
+}
+
+Result<Principal> Vault::Authenticate(std::string_view bearer_token, const RequestContext& context) {
+  auto principal = ResolveToken(bearer_token, context);
+  if (!principal.ok()) {
+    // Who tried is unknown (and the token itself is never recorded); where from is not.
+    store::AuditRecord record = AuditLog::Anonymous(context, "auth.token", "");
+    AuditLog::SetFailure(record, principal.error());
+    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+  }
+  return principal;
+}
+
+Error Vault::AuditFailure(const Principal& principal, std::string action, std::string target, const Error& error) {
+  store::AuditRecord record = AuditLog::For(principal, std::move(action), std::move(target));
+  AuditLog::SetFailure(record, error);
+  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+  return error;
 }
 
 Result<CredentialInfo> Vault::StoreCredential(const Principal& principal,
                                               const StoreCredentialRequest& request) {
+  auto stored = WriteCredential(principal, request);
+  if (!stored.ok()) return AuditFailure(principal, "credential.write", request.name, stored.error());
+  return stored;
+}
+
+Result<CredentialInfo> Vault::WriteCredential(const Principal& principal, const StoreCredentialRequest& request) {
+  // The scope first: a caller that may not write learns that, not what its data lacks.
+  COFFER_TRY(Authorizer::CheckScope(principal, VaultAction::kWrite));
   COFFER_TRY(ValidateStoreRequest(request));
-  auto partition = authorizer_.Authorize(principal, VaultAction::kWrite, request.name);
-  if (!partition.ok()) return partition.error();
 
   std::string plaintext = request.data.dump();
   CredentialInfo stored;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    auto current = txn.FindCredential(partition->org_id, partition->identity_id, request.name, std::nullopt);
-    if (!current.ok()) return current.error();
-    const UnixMicros now = NowMicros();
-    CredentialInfo info;
-    if (*current) {
-      info.id = (*current)->info.id;
-      info.version = (*current)->info.version + 1;
-      info.created_at = (*current)->info.created_at;
-    } else {
-      info.id = NewId("cred_");
-      info.version = 1;
-      info.created_at = now;
-    }
-    info.org_id = partition->org_id;
-    info.identity_id = partition->identity_id;
-    info.name = request.name;
-    info.type = request.type;
-    info.metadata = request.metadata;
-    info.expires_at = request.expires_at;
-    info.updated_at = now;
-    auto blob = keyring_.Seal(ContextFor(info), crypto::AsBytes(plaintext));
-    if (!blob.ok()) return blob.error();
-    COFFER_TRY(txn.PutCredentialVersion(store::CredentialRecord{info, std::move(blob).value()}));
-    stored = std::move(info);
-    return Status::Ok();
+    auto target = FindWriteTarget(txn, principal, request.name);
+    if (!target.ok()) return target.error();
+    auto info = PutVersion(txn, keyring_, *target, request, plaintext);
+    if (!info.ok()) return info.error();
+    stored = std::move(info).value();
+    // In the same transaction: the change and its record are durable together, or neither is.
+    return audit_.Append(txn, AuditLog::For(principal, stored.version == 1 ? "credential.create" : "credential.update",
+                                            stored.name, stored.version));
   });
   SecureWipe(plaintext);
   if (!written.ok()) return written.error();
@@ -120,14 +206,42 @@ Result<CredentialInfo> Vault::StoreCredential(const Principal& principal,
 
 Result<Credential> Vault::GetCredential(const Principal& principal, const std::string& name,
                                         std::optional<int> version) {
+  return OpenAudited(principal, VaultAction::kRead, "credential.read", name, version);
+}
+
+Result<Credential> Vault::GetCredentialForUse(const Principal& principal, const std::string& name) {
+  return OpenAudited(principal, VaultAction::kUse, "credential.use", name, std::nullopt);
+}
+
+Result<Credential> Vault::OpenAudited(const Principal& principal, VaultAction action, std::string audit_action,
+                                      const std::string& name, std::optional<int> version) {
+  auto credential = OpenCredential(principal, action, name, version);
+  if (!credential.ok()) return AuditFailure(principal, std::move(audit_action), name, credential.error());
+  // The value leaves only once its read is on disk; if that fails, it does not leave at all.
+  Status recorded = audit_.Record(AuditLog::For(principal, std::move(audit_action), name, credential->info.version));
+  if (!recorded.ok()) return recorded.error();
+  return credential;
+}
+
+Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction action,
+                                         const std::string& name, std::optional<int> version) {
   COFFER_TRY(ValidateCredentialName(name));
   if (version && *version < 1) {
     return MakeError(ErrorCode::kInvalidArgument, "version must be a positive integer");
   }
-  auto partition = authorizer_.Authorize(principal, VaultAction::kRead, name);
-  if (!partition.ok()) return partition.error();
-  auto record = store_.BeginRead()->FindCredential(partition->org_id, partition->identity_id, name, version);
+  COFFER_TRY(Authorizer::CheckScope(principal, action));
+  auto read = store_.BeginRead();
+  const Partition own = Authorizer::OwnPartition(principal);
+  auto record = read->FindCredential(own.org_id, own.identity_id, name, version);
   if (!record.ok()) return record.error();
+  if (!*record) {
+    auto granted = Authorizer::FindGrantedPartition(*read, principal, action, name);
+    if (!granted.ok()) return granted.error();
+    if (*granted) {
+      record = read->FindCredential((*granted)->org_id, (*granted)->identity_id, name, version);
+      if (!record.ok()) return record.error();
+    }
+  }
   if (!*record) {
     if (version) {
       return MakeError(ErrorCode::kNotFound, "this credential has no version " +
@@ -144,13 +258,22 @@ Result<Credential> Vault::GetCredential(const Principal& principal, const std::s
   credential.data = nlohmann::json::parse(plaintext->begin(), plaintext->end(), nullptr, false);
   SecureWipe(plaintext->data(), plaintext->size());
   if (credential.data.is_discarded()) {
-    return MakeError(ErrorCode::kDataCorrupted, "credential '" + name + "' decrypted to malformed data");
+    return MakeError(ErrorCode::kDataCorrupted, "the credential decrypted to malformed data");
   }
   return credential;
 }
 
 Result<CredentialPage> Vault::ListCredentials(const Principal& principal,
                                               const ListCredentialsRequest& request) {
+  auto page = ListUnaudited(principal, request);
+  if (!page.ok()) return AuditFailure(principal, "credential.list", request.prefix, page.error());
+  store::AuditRecord record = AuditLog::For(principal, "credential.list", request.prefix);
+  record.reason = std::to_string(page->items.size()) + " listed";
+  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+  return page;
+}
+
+Result<CredentialPage> Vault::ListUnaudited(const Principal& principal, const ListCredentialsRequest& request) {
   if (request.limit < 1 || request.limit > kMaxListLimit) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "limit must be between 1 and " + std::to_string(kMaxListLimit));
@@ -158,12 +281,13 @@ Result<CredentialPage> Vault::ListCredentials(const Principal& principal,
   if (!request.prefix.empty()) COFFER_TRY(ValidateCredentialName(request.prefix));
   auto after = DecodeCursor(request.cursor);
   if (!after.ok()) return after.error();
-  auto partition = authorizer_.Authorize(principal, VaultAction::kList, request.prefix);
-  if (!partition.ok()) return partition.error();
+  COFFER_TRY(Authorizer::CheckScope(principal, VaultAction::kList));
+  // Lists the caller's own partition; granted credentials are reached by name.
+  const Partition partition = Authorizer::OwnPartition(principal);
 
   store::CredentialListQuery query;
-  query.org_id = partition->org_id;
-  query.identity_id = partition->identity_id;
+  query.org_id = partition.org_id;
+  query.identity_id = partition.identity_id;
   query.type = request.type;
   query.name_prefix = request.prefix;
   query.after_name = *after;
@@ -180,19 +304,122 @@ Result<CredentialPage> Vault::ListCredentials(const Principal& principal,
 }
 
 Status Vault::DeleteCredential(const Principal& principal, const std::string& name) {
+  Status deleted = RemoveCredential(principal, name);
+  if (!deleted.ok()) return AuditFailure(principal, "credential.delete", name, deleted.error());
+  return deleted;
+}
+
+Status Vault::RemoveCredential(const Principal& principal, const std::string& name) {
   COFFER_TRY(ValidateCredentialName(name));
-  auto partition = authorizer_.Authorize(principal, VaultAction::kDelete, name);
-  if (!partition.ok()) return partition.error();
+  COFFER_TRY(Authorizer::CheckScope(principal, VaultAction::kDelete));
   bool found = false;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    auto deleted = txn.DeleteCredential(partition->org_id, partition->identity_id, name);
+    const Partition own = Authorizer::OwnPartition(principal);
+    auto deleted = txn.DeleteCredential(own.org_id, own.identity_id, name);
     if (!deleted.ok()) return deleted.error();
     found = *deleted;
-    return Status::Ok();
+    if (found) return audit_.Append(txn, AuditLog::For(principal, "credential.delete", name));
+    auto granted = Authorizer::FindGrantedPartition(txn, principal, VaultAction::kDelete, name);
+    if (!granted.ok()) return granted.error();
+    if (!*granted) return Status::Ok();
+    deleted = txn.DeleteCredential((*granted)->org_id, (*granted)->identity_id, name);
+    if (!deleted.ok()) return deleted.error();
+    found = *deleted;
+    if (!found) return Status::Ok();
+    return audit_.Append(txn, AuditLog::For(principal, "credential.delete", name));
   });
   if (!written.ok()) return written;
   if (!found) return NotFound();
   return Status::Ok();
+}
+
+Result<ImportOutcome> Vault::ImportCredentials(const Principal& principal,
+                                               std::span<const StoreCredentialRequest> requests,
+                                               const ImportOptions& options) {
+  auto outcome = ImportUnaudited(principal, requests, options);
+  if (!outcome.ok()) return AuditFailure(principal, "credential.import", "", outcome.error());
+  if (!outcome->written) {  // a preview or a refused batch; a stored one was recorded with it
+    store::AuditRecord record = AuditLog::For(principal, "credential.import", "");
+    record.outcome = options.dry_run ? "ok" : "error";
+    record.reason = std::string(options.dry_run ? "dry run of " : "refused batch of ") +
+                    std::to_string(requests.size()) + " entries";
+    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+  }
+  return outcome;
+}
+
+Result<ImportOutcome> Vault::ImportUnaudited(const Principal& principal,
+                                             std::span<const StoreCredentialRequest> requests,
+                                             const ImportOptions& options) {
+  COFFER_TRY(Authorizer::CheckScope(principal, VaultAction::kWrite));
+  if (requests.empty()) return MakeError(ErrorCode::kInvalidArgument, "there is nothing to import");
+  ImportOutcome outcome;
+  outcome.items.resize(requests.size());
+  std::set<std::string_view> names;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (Status valid = ValidateStoreRequest(requests[i]); !valid.ok()) {
+      outcome.items[i].problem = valid.error().message;
+    } else if (!names.insert(requests[i].name).second) {
+      outcome.items[i].problem = "the name is used by another entry of this import";
+    }
+  }
+  const bool invalid = std::any_of(outcome.items.begin(), outcome.items.end(),
+                                   [](const ImportItemOutcome& item) { return !item.problem.empty(); });
+
+  // A preview, or a batch that cannot be stored anyway, still reports which names exist.
+  if (options.dry_run || invalid) {
+    auto read = store_.BeginRead();
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (!outcome.items[i].problem.empty()) continue;
+      auto target = FindWriteTarget(*read, principal, requests[i].name);
+      if (!target.ok()) return target.error();
+      outcome.items[i].exists = target->current.has_value();
+    }
+    return outcome;
+  }
+
+  std::vector<std::string> plaintexts;
+  plaintexts.reserve(requests.size());
+  for (const auto& request : requests) plaintexts.push_back(request.data.dump());
+  // One transaction for the whole batch: existence is checked where it is written, so a
+  // credential created meanwhile is a conflict too, and a refusal leaves nothing behind.
+  bool conflict = false;
+  Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
+    conflict = false;
+    std::vector<std::optional<CredentialInfo>> stored(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto target = FindWriteTarget(txn, principal, requests[i].name);
+      if (!target.ok()) return target.error();
+      outcome.items[i].exists = target->current.has_value();
+      if (outcome.items[i].exists && !options.overwrite) conflict = true;
+      if (conflict) continue;  // keep checking the rest, to report every conflict
+      auto info = PutVersion(txn, keyring_, *target, requests[i], plaintexts[i]);
+      if (!info.ok()) return info.error();
+      stored[i] = std::move(info).value();
+    }
+    if (conflict) return MakeError(ErrorCode::kConflict, "some names already exist");  // rolls back
+    for (size_t i = 0; i < requests.size(); ++i) outcome.items[i].stored = std::move(stored[i]);
+    store::AuditRecord record = AuditLog::For(principal, "credential.import", "");
+    record.reason = std::to_string(requests.size()) + " credentials stored";
+    return audit_.Append(txn, std::move(record));
+  });
+  for (auto& plaintext : plaintexts) SecureWipe(plaintext);
+  if (!written.ok() && !conflict) return written.error();
+  outcome.written = written.ok();
+  return outcome;
+}
+
+Result<crypto::TotpCode> Vault::GetTotp(const Principal& principal, const std::string& name) {
+  // Recorded as a TOTP use: the secret never leaves, only the code.
+  auto credential = OpenAudited(principal, VaultAction::kUse, "credential.totp", name, std::nullopt);
+  if (!credential.ok()) return credential.error();
+  auto setup = ReadTotpSetup(credential->info.type, credential->data);  // wipes its secret too
+  if (!setup.ok()) {
+    // The request was well-formed; the credential is what cannot give a code: 422, not 400.
+    return MakeError(ErrorCode::kValidation, setup.error().message);
+  }
+  constexpr int64_t kMicrosPerSecond = 1'000'000;
+  return crypto::TotpFromBase32(setup->secret, NowMicros() / kMicrosPerSecond, setup->params);
 }
 
 }  // namespace coffer::vault

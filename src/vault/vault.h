@@ -3,14 +3,17 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/credential.h"
 #include "core/principal.h"
 #include "core/result.h"
+#include "crypto/totp.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
+#include "vault/audit_log.h"
 #include "vault/authorizer.h"
 
 namespace coffer::vault {
@@ -37,9 +40,30 @@ struct CredentialPage {
 
 inline constexpr int kMaxListLimit = 500;
 
+struct ImportOptions {
+  bool dry_run = false;    // check everything, store nothing
+  bool overwrite = false;  // store names that exist as new versions instead of refusing the batch
+};
+
+// What a batch store did, or would do, with one of its requests.
+struct ImportItemOutcome {
+  bool exists = false;   // the name is already in the vault (or reachable through a grant)
+  std::string problem;   // why the request cannot be stored, naming the field; empty when it can
+  std::optional<CredentialInfo> stored;  // once written
+};
+
+struct ImportOutcome {
+  std::vector<ImportItemOutcome> items;  // one per request, in order
+  // Whether the batch was stored. It is stored whole or not at all: not in a dry run, not when any
+  // request has a problem, and not when, without `overwrite`, any name exists already.
+  bool written = false;
+};
+
 class Vault {
  public:
-  Vault(store::Store& store, keyring::Keyring& keyring) : store_(store), keyring_(keyring) {}
+  // Every operation, allowed or refused, leaves exactly one record in `audit`.
+  Vault(store::Store& store, keyring::Keyring& keyring, AuditLog& audit)
+      : store_(store), keyring_(keyring), audit_(audit) {}
 
   // Unknown, expired and revoked tokens all fail the same way.
   Result<Principal> Authenticate(std::string_view bearer_token, const RequestContext& context);
@@ -48,14 +72,42 @@ class Vault {
   Result<CredentialInfo> StoreCredential(const Principal& principal, const StoreCredentialRequest& request);
   Result<Credential> GetCredential(const Principal& principal, const std::string& name,
                                    std::optional<int> version);
+  // For server-side use of a credential the caller may not see (TOTP codes, later OAuth and
+  // proxying): needs vault:use or vault:read. The result must never be returned to the caller.
+  Result<Credential> GetCredentialForUse(const Principal& principal, const std::string& name);
   Result<CredentialPage> ListCredentials(const Principal& principal,
                                          const ListCredentialsRequest& request);
   Status DeleteCredential(const Principal& principal, const std::string& name);
 
+  // Stores many credentials in one write transaction, all or none (the .env import). Problems and
+  // conflicts are reported per request in the outcome, not as a failure; failures are for the
+  // whole batch (no vault:write, nothing to store, the store failing).
+  Result<ImportOutcome> ImportCredentials(const Principal& principal,
+                                          std::span<const StoreCredentialRequest> requests,
+                                          const ImportOptions& options);
+
+  // The current code of a TOTP credential, or of a LOGIN with a totpSecret. Computed here so the
+  // secret never leaves the vault: vault:use is enough. kValidation when the credential holds no
+  // TOTP secret.
+  Result<crypto::TotpCode> GetTotp(const Principal& principal, const std::string& name);
+
  private:
+  Result<Principal> ResolveToken(std::string_view bearer_token, const RequestContext& context);
+  Result<CredentialInfo> WriteCredential(const Principal& principal, const StoreCredentialRequest& request);
+  Result<CredentialPage> ListUnaudited(const Principal& principal, const ListCredentialsRequest& request);
+  Status RemoveCredential(const Principal& principal, const std::string& name);
+  Result<ImportOutcome> ImportUnaudited(const Principal& principal, std::span<const StoreCredentialRequest> requests,
+                                        const ImportOptions& options);
+  Result<Credential> OpenAudited(const Principal& principal, VaultAction action, std::string audit_action,
+                                 const std::string& name, std::optional<int> version);
+  // Records a refused or failed operation; returns `error`, or the audit failure if it cannot.
+  Error AuditFailure(const Principal& principal, std::string action, std::string target, const Error& error);
+  Result<Credential> OpenCredential(const Principal& principal, VaultAction action,
+                                    const std::string& name, std::optional<int> version);
+
   store::Store& store_;
   keyring::Keyring& keyring_;
-  Authorizer authorizer_;
+  AuditLog& audit_;
 };
 
 }  // namespace coffer::vault

@@ -66,6 +66,10 @@ std::string EchoIfHarmless(std::string_view word) {
   return harmless ? "'" + std::string(word) + "'" : std::string("(value not shown)");
 }
 
+nlohmann::json TimestampOrNull(const std::optional<UnixMicros>& t) {
+  return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
+}
+
 Result<nlohmann::json> ParseJsonObject(const std::string& body) {
   if (body.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "the request body is empty: send a JSON object");

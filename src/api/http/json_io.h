@@ -2,10 +2,14 @@
 // the mapping from ErrorCode to HTTP status.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "api/http/api_types.h"
 #include "core/result.h"
+#include "core/time.h"
 
 namespace coffer::api {
 
@@ -22,5 +26,8 @@ std::string EchoIfHarmless(std::string_view word);
 
 // Parses a request body that must be a JSON object. Errors say where the JSON broke.
 Result<nlohmann::json> ParseJsonObject(const std::string& body);
+
+// ISO 8601 in responses; null when absent.
+nlohmann::json TimestampOrNull(const std::optional<UnixMicros>& t);
 
 }  // namespace coffer::api

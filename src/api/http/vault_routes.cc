@@ -5,27 +5,11 @@
 
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"
+#include "api/http/query_params.h"
+#include "api/mcp/secret_mask.h"
 
 namespace coffer::api {
 namespace {
-
-nlohmann::json TimestampOrNull(const std::optional<UnixMicros>& t) {
-  return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
-}
-
-// Rejects query parameters a route does not know: `?versoin=2` must not silently read the latest.
-Status CheckQuery(const ApiRequest& request, const std::set<std::string>& allowed) {
-  for (const auto& [key, value] : request.query) {
-    if (allowed.count(key) == 0) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown query parameter " + EchoIfHarmless(key) +
-                           (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
-    }
-  }
-  return Status::Ok();
-}
 
 Result<std::optional<int>> ParsePositiveInt(const ApiRequest& request, const std::string& key) {
   auto it = request.query.find(key);
@@ -100,14 +84,6 @@ Result<vault::StoreCredentialRequest> ParseStoreBody(const std::string& name, co
   return request;
 }
 
-// Runs `handler` for an authenticated caller, or answers 401.
-template <typename Handler>
-ApiResponse WithPrincipal(vault::Vault& vault, const ApiRequest& request, Handler handler) {
-  auto principal = Authenticate(vault, request);
-  if (!principal.ok()) return ErrorResponse(principal.error());
-  return handler(*principal);
-}
-
 ApiResponse PutCredential(vault::Vault& vault, const ApiRequest& request, const PathParams& params) {
   return WithPrincipal(vault, request, [&](const Principal& principal) {
     if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
@@ -131,7 +107,9 @@ ApiResponse GetCredential(vault::Vault& vault, const ApiRequest& request, const 
     auto credential = vault.GetCredential(principal, params.at("name"), *version);
     if (!credential.ok()) return ErrorResponse(credential.error());
     nlohmann::json body = CredentialInfoJson(credential->info);
-    body["data"] = credential->data;
+    // A reveal: false token sees the shape of the data and the last characters, never the values.
+    body["data"] = principal.reveal ? credential->data : mcp::MaskSecretFields(credential->info.type, credential->data);
+    if (!principal.reveal) body["masked"] = true;
     ApiResponse response = JsonResponse(200, body);
     WipeJson(body);
     response.headers.emplace_back("Cache-Control", "no-store");

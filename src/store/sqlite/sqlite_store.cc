@@ -81,11 +81,33 @@ class UnavailableRead : public ReadTransaction {
   Result<std::vector<KekRecord>> ListKeks() override { return Fail(); }
   Result<std::optional<IdentityRecord>> FindIdentity(const std::string&) override { return Fail(); }
   Result<std::optional<TokenRecord>> FindTokenByHash(const TokenHash&) override { return Fail(); }
+  Result<std::vector<IdentityRecord>> ListIdentities(const std::string&) override { return Fail(); }
+  Result<std::optional<TokenRecord>> FindToken(const std::string&) override { return Fail(); }
+  Result<std::vector<TokenRecord>> ListTokens(const std::string&) override { return Fail(); }
+  Result<std::optional<GrantRecord>> FindGrant(const std::string&) override { return Fail(); }
+  Result<std::vector<GrantRecord>> ListGrantsTo(const std::string&) override { return Fail(); }
+  Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string&) override { return Fail(); }
+  Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string&) override { return Fail(); }
+  Result<std::optional<AuditRecord>> LastAuditRecord() override { return Fail(); }
+  Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery&) override { return Fail(); }
+  Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }
+  Result<std::vector<AuditKeyRecord>> ListAuditKeys() override { return Fail(); }
   Result<std::optional<CredentialRecord>> FindCredential(const std::string&, const std::string&,
                                                          const std::string&, std::optional<int>) override {
     return Fail();
   }
   Result<std::vector<CredentialInfo>> ListCredentials(const CredentialListQuery&) override { return Fail(); }
+  // ---- Key management (issue 7) ----
+  Result<std::vector<KekStateRecord>> ListKekStates() override { return Fail(); }
+  Result<std::vector<DekUsageRecord>> CountDeksByKek(const std::string&) override { return Fail(); }
+  Result<std::vector<SealedVersionRecord>> ListVersionsBelowKek(const std::string&, uint32_t, int) override {
+    return Fail();
+  }
+  Result<std::optional<RewrapJobRecord>> FindRewrapJob(const std::string&) override { return Fail(); }
+  Result<std::vector<KeyEventRecord>> LatestKeyEvents(const std::string&) override { return Fail(); }
+  Result<std::vector<TypeCountRecord>> CountCredentialsByType(const std::string&) override { return Fail(); }
+  Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() override { return Fail(); }
+  // ---- end of key management ----
 };
 
 }  // namespace

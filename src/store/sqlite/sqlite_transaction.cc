@@ -27,6 +27,89 @@ constexpr const char* kCredentialColumns =
     "c.id, c.org_id, c.identity_id, c.name, v.version, v.type, v.metadata, v.expires_at, "
     "c.created_at, v.created_at";
 
+constexpr const char* kIdentityColumns =
+    "id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at";
+
+IdentityRecord ReadIdentity(const Statement& row) {
+  IdentityRecord r;
+  r.id = row.Text(0);
+  r.org_id = row.Text(1);
+  r.parent_id = row.OptionalText(2);
+  r.name = row.Text(3);
+  r.kind = row.Text(4);
+  r.role = row.Text(5);
+  r.scopes = SplitScopes(row.Text(6));
+  r.created_by = row.OptionalText(7);
+  r.created_at = row.Int(8);
+  r.revoked_at = row.OptionalInt(9);
+  return r;
+}
+
+constexpr const char* kTokenColumns =
+    "id, org_id, identity_id, token_hash, name, scopes, cidrs, created_at, expires_at, revoked_at, reveal";
+
+TokenRecord ReadToken(const Statement& row) {
+  TokenRecord r;
+  r.id = row.Text(0);
+  r.org_id = row.Text(1);
+  r.identity_id = row.Text(2);
+  auto stored = row.Blob(3);
+  if (stored.size() == r.hash.size()) std::copy(stored.begin(), stored.end(), r.hash.begin());
+  r.name = row.Text(4);
+  r.scopes = SplitScopes(row.Text(5));
+  r.cidrs = SplitScopes(row.Text(6));
+  r.created_at = row.Int(7);
+  r.expires_at = row.OptionalInt(8);
+  r.revoked_at = row.OptionalInt(9);
+  r.reveal = row.Int(10) != 0;
+  return r;
+}
+
+constexpr const char* kGrantColumns =
+    "id, org_id, granter_id, grantee_id, pattern, scopes, created_by, created_at, expires_at, revoked_at";
+
+GrantRecord ReadGrant(const Statement& row) {
+  GrantRecord r;
+  r.id = row.Text(0);
+  r.org_id = row.Text(1);
+  r.granter_id = row.Text(2);
+  r.grantee_id = row.Text(3);
+  r.pattern = row.Text(4);
+  r.scopes = SplitScopes(row.Text(5));
+  r.created_by = row.Text(6);
+  r.created_at = row.Int(7);
+  r.expires_at = row.OptionalInt(8);
+  r.revoked_at = row.OptionalInt(9);
+  return r;
+}
+
+void BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value) {
+  if (value) {
+    stmt.Bind(index, *value);
+  } else {
+    stmt.BindNull(index);
+  }
+}
+
+template <class Record, class Reader>
+Result<std::optional<Record>> FirstRow(Statement& stmt, Reader read) {
+  auto row = stmt.Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<Record>();
+  return std::optional<Record>(read(stmt));
+}
+
+template <class Record, class Reader>
+Result<std::vector<Record>> AllRows(Statement& stmt, Reader read) {
+  std::vector<Record> out;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(read(stmt));
+  }
+}
+
 CredentialInfo ReadCredentialInfo(const Statement& row) {
   CredentialInfo info;
   info.id = row.Text(0);
@@ -72,46 +155,72 @@ Result<std::vector<KekRecord>> SqliteTransaction::ListKeks() {
 }
 
 Result<std::optional<IdentityRecord>> SqliteTransaction::FindIdentity(const std::string& id) {
-  auto stmt = conn_.Prepare(
-      "SELECT id, org_id, parent_id, name, kind, role, created_at, revoked_at FROM identities WHERE id = ?");
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kIdentityColumns + " FROM identities WHERE id = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, id);
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<IdentityRecord>();
-  IdentityRecord r;
-  r.id = stmt->Text(0);
-  r.org_id = stmt->Text(1);
-  r.parent_id = stmt->OptionalText(2);
-  r.name = stmt->Text(3);
-  r.kind = stmt->Text(4);
-  r.role = stmt->Text(5);
-  r.created_at = stmt->Int(6);
-  r.revoked_at = stmt->OptionalInt(7);
-  return std::optional<IdentityRecord>(std::move(r));
+  return FirstRow<IdentityRecord>(*stmt, ReadIdentity);
+}
+
+Result<std::vector<IdentityRecord>> SqliteTransaction::ListIdentities(const std::string& org_id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kIdentityColumns +
+                            " FROM identities WHERE org_id = ? ORDER BY created_at, id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, org_id);
+  return AllRows<IdentityRecord>(*stmt, ReadIdentity);
 }
 
 Result<std::optional<TokenRecord>> SqliteTransaction::FindTokenByHash(const TokenHash& hash) {
-  auto stmt = conn_.Prepare(
-      "SELECT id, org_id, identity_id, token_hash, name, scopes, created_at, expires_at, revoked_at "
-      "FROM tokens WHERE token_hash = ?");
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE token_hash = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, std::span<const uint8_t>(hash));
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<TokenRecord>();
-  TokenRecord r;
-  r.id = stmt->Text(0);
-  r.org_id = stmt->Text(1);
-  r.identity_id = stmt->Text(2);
-  auto stored = stmt->Blob(3);
-  if (stored.size() == r.hash.size()) std::copy(stored.begin(), stored.end(), r.hash.begin());
-  r.name = stmt->Text(4);
-  r.scopes = SplitScopes(stmt->Text(5));
-  r.created_at = stmt->Int(6);
-  r.expires_at = stmt->OptionalInt(7);
-  r.revoked_at = stmt->OptionalInt(8);
-  return std::optional<TokenRecord>(std::move(r));
+  return FirstRow<TokenRecord>(*stmt, ReadToken);
+}
+
+Result<std::optional<TokenRecord>> SqliteTransaction::FindToken(const std::string& id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE id = ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, id);
+  return FirstRow<TokenRecord>(*stmt, ReadToken);
+}
+
+Result<std::vector<TokenRecord>> SqliteTransaction::ListTokens(const std::string& identity_id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kTokenColumns +
+                            " FROM tokens WHERE identity_id = ? ORDER BY created_at, id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, identity_id);
+  return AllRows<TokenRecord>(*stmt, ReadToken);
+}
+
+Result<std::optional<GrantRecord>> SqliteTransaction::FindGrant(const std::string& id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kGrantColumns + " FROM grants WHERE id = ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, id);
+  return FirstRow<GrantRecord>(*stmt, ReadGrant);
+}
+
+Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsTo(const std::string& grantee_id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kGrantColumns +
+                            " FROM grants WHERE grantee_id = ? ORDER BY created_at, id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, grantee_id);
+  return AllRows<GrantRecord>(*stmt, ReadGrant);
+}
+
+Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsFrom(const std::string& granter_id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kGrantColumns +
+                            " FROM grants WHERE granter_id = ? ORDER BY created_at, id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, granter_id);
+  return AllRows<GrantRecord>(*stmt, ReadGrant);
+}
+
+Result<std::optional<HumanRecord>> SqliteTransaction::FindHumanByUsername(const std::string& username) {
+  auto stmt = conn_.Prepare("SELECT identity_id, username, password_hash FROM humans WHERE username = ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, username);
+  return FirstRow<HumanRecord>(*stmt, [](const Statement& row) {
+    return HumanRecord{row.Text(0), row.Text(1), row.Text(2)};
+  });
 }
 
 Result<std::optional<CredentialRecord>> SqliteTransaction::FindCredential(
@@ -173,26 +282,75 @@ Status SqliteTransaction::InsertKek(const KekRecord& kek) {
 
 Status SqliteTransaction::InsertIdentity(const IdentityRecord& r) {
   auto stmt = conn_.Prepare(
-      "INSERT INTO identities (id, org_id, parent_id, name, kind, role, created_at, revoked_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO identities (id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, r.id).Bind(2, r.org_id);
-  if (r.parent_id) {
-    stmt->Bind(3, *r.parent_id);
-  } else {
-    stmt->BindNull(3);
-  }
-  return stmt->Bind(4, r.name).Bind(5, r.kind).Bind(6, r.role).Bind(7, r.created_at).Bind(8, r.revoked_at).Run();
+  BindOptionalText(*stmt, 3, r.parent_id);
+  stmt->Bind(4, r.name).Bind(5, r.kind).Bind(6, r.role).Bind(7, JoinScopes(r.scopes));
+  BindOptionalText(*stmt, 8, r.created_by);
+  return stmt->Bind(9, r.created_at).Bind(10, r.revoked_at).Run();
 }
 
 Status SqliteTransaction::InsertToken(const TokenRecord& r) {
   auto stmt = conn_.Prepare(
-      "INSERT INTO tokens (id, org_id, identity_id, token_hash, name, scopes, created_at, expires_at, revoked_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO tokens (id, org_id, identity_id, token_hash, name, scopes, cidrs, created_at, expires_at, "
+      "revoked_at, reveal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, r.id).Bind(2, r.org_id).Bind(3, r.identity_id)
       .Bind(4, std::span<const uint8_t>(r.hash)).Bind(5, r.name).Bind(6, JoinScopes(r.scopes))
-      .Bind(7, r.created_at).Bind(8, r.expires_at).Bind(9, r.revoked_at).Run();
+      .Bind(7, JoinScopes(r.cidrs)).Bind(8, r.created_at).Bind(9, r.expires_at).Bind(10, r.revoked_at)
+      .Bind(11, int64_t{r.reveal ? 1 : 0}).Run();
+}
+
+Status SqliteTransaction::InsertHuman(const HumanRecord& r) {
+  auto stmt = conn_.Prepare("INSERT INTO humans (identity_id, username, password_hash) VALUES (?, ?, ?)");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, r.identity_id).Bind(2, r.username).Bind(3, r.password_hash).Run();
+}
+
+Status SqliteTransaction::InsertGrant(const GrantRecord& r) {
+  auto stmt = conn_.Prepare(
+      "INSERT INTO grants (id, org_id, granter_id, grantee_id, pattern, scopes, created_by, created_at, "
+      "expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, r.id).Bind(2, r.org_id).Bind(3, r.granter_id).Bind(4, r.grantee_id)
+      .Bind(5, r.pattern).Bind(6, JoinScopes(r.scopes)).Bind(7, r.created_by).Bind(8, r.created_at)
+      .Bind(9, r.expires_at).Bind(10, r.revoked_at).Run();
+}
+
+Result<bool> SqliteTransaction::SetIdentityRevoked(const std::string& id, std::optional<UnixMicros> at) {
+  auto stmt = conn_.Prepare("UPDATE identities SET revoked_at = ? WHERE id = ?");
+  if (!stmt.ok()) return stmt.error();
+  COFFER_TRY(stmt->Bind(1, at).Bind(2, id).Run());
+  return conn_.Changes() > 0;
+}
+
+Result<bool> SqliteTransaction::RevokeToken(const std::string& id, UnixMicros at) {
+  auto stmt = conn_.Prepare("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?");
+  if (!stmt.ok()) return stmt.error();
+  COFFER_TRY(stmt->Bind(1, at).Bind(2, id).Run());
+  return conn_.Changes() > 0;
+}
+
+Result<bool> SqliteTransaction::RevokeGrant(const std::string& id, UnixMicros at) {
+  auto stmt = conn_.Prepare("UPDATE grants SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?");
+  if (!stmt.ok()) return stmt.error();
+  COFFER_TRY(stmt->Bind(1, at).Bind(2, id).Run());
+  return conn_.Changes() > 0;
+}
+
+Status SqliteTransaction::SetHumanPassword(const std::string& identity_id, const std::string& password_hash) {
+  auto stmt = conn_.Prepare("UPDATE humans SET password_hash = ? WHERE identity_id = ?");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, password_hash).Bind(2, identity_id).Run();
+}
+
+Result<int64_t> SqliteTransaction::PurgeCredentials(const std::string& org_id, const std::string& identity_id) {
+  auto stmt = conn_.Prepare("DELETE FROM credentials WHERE org_id = ? AND identity_id = ?");
+  if (!stmt.ok()) return stmt.error();
+  COFFER_TRY(stmt->Bind(1, org_id).Bind(2, identity_id).Run());
+  return static_cast<int64_t>(conn_.Changes());
 }
 
 Status SqliteTransaction::PutCredentialVersion(const CredentialRecord& record) {
@@ -233,6 +391,125 @@ Result<bool> SqliteTransaction::DeleteCredential(const std::string& org_id,
   if (!stmt.ok()) return stmt.error();
   COFFER_TRY(stmt->Bind(1, org_id).Bind(2, identity_id).Bind(3, name).Run());
   return conn_.Changes() > 0;
+}
+
+}  // namespace coffer::store::sqlite
+
+// ---- Audit trail ----
+namespace coffer::store::sqlite {
+namespace {
+
+constexpr const char* kAuditColumns =
+    "seq, id, at, org_id, actor_id, actor_name, actor_kind, chain_ids, token_id, source_ip, user_agent, "
+    "request_id, action, target, target_version, outcome, reason, hash";
+
+AuditRecord ReadAudit(const Statement& row) {
+  AuditRecord r;
+  r.seq = row.Int(0);
+  r.id = row.Text(1);
+  r.at = row.Int(2);
+  r.org_id = row.Text(3);
+  r.actor_id = row.Text(4);
+  r.actor_name = row.Text(5);
+  r.actor_kind = row.Text(6);
+  std::istringstream chain(row.Text(7));
+  for (std::string id; chain >> id;) r.chain_ids.push_back(id);
+  r.token_id = row.Text(8);
+  r.source_ip = row.Text(9);
+  r.user_agent = row.Text(10);
+  r.request_id = row.Text(11);
+  r.action = row.Text(12);
+  r.target = row.Text(13);
+  if (auto v = row.OptionalInt(14)) r.target_version = static_cast<int>(*v);
+  r.outcome = row.Text(15);
+  r.reason = row.Text(16);
+  r.hash = row.Blob(17);
+  return r;
+}
+
+Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) {
+  std::vector<AuditRecord> out;
+  while (true) {
+    auto row = stmt.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(ReadAudit(stmt));
+  }
+}
+
+}  // namespace
+
+Result<std::optional<AuditRecord>> SqliteTransaction::LastAuditRecord() {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit_events ORDER BY seq DESC LIMIT 1");
+  if (!stmt.ok()) return stmt.error();
+  auto rows = AllAudit(*stmt);
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<AuditRecord>();
+  return std::optional<AuditRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<AuditRecord>> SqliteTransaction::QueryAudit(const AuditQuery& q) {
+  // Empty filters match everything; the free text searches actor, action, target and reason.
+  auto stmt = conn_.Prepare(
+      std::string("SELECT ") + kAuditColumns +
+      " FROM audit_events WHERE (org_id = ?1 OR (?12 = 1 AND org_id = ''))"
+      " AND (?2 IS NULL OR instr(' ' || chain_ids || ' ', ' ' || ?2 || ' ') > 0)"
+      " AND (?3 = '' OR actor_id = ?3) AND (?4 = '' OR action = ?4 OR action LIKE ?4 || '.%')"
+      " AND (?5 = '' OR target = ?5 OR target = ?13) AND (?6 = '' OR outcome = ?6)"
+      " AND (?7 IS NULL OR at >= ?7) AND (?8 IS NULL OR at < ?8) AND (?9 IS NULL OR seq < ?9)"
+      " AND (?10 = '' OR instr(lower(actor_name || ' ' || action || ' ' || target || ' ' || reason || ' ' ||"
+      " source_ip), lower(?10)) > 0)"
+      " ORDER BY seq DESC LIMIT ?11");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, q.org_id);
+  if (q.within_chain_of) {
+    stmt->Bind(2, *q.within_chain_of);
+  } else {
+    stmt->BindNull(2);
+  }
+  stmt->Bind(3, q.actor_id).Bind(4, q.action).Bind(5, q.target).Bind(6, q.outcome);
+  stmt->Bind(7, q.since).Bind(8, q.until).Bind(9, q.before_seq).Bind(10, q.text).Bind(11, int64_t{q.limit});
+  stmt->Bind(12, int64_t{q.include_server_records ? 1 : 0}).Bind(13, q.target_digest);
+  return AllAudit(*stmt);
+}
+
+Result<std::vector<AuditRecord>> SqliteTransaction::ScanAudit(int64_t after_seq, int limit) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kAuditColumns +
+                            " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, after_seq).Bind(2, int64_t{limit});
+  return AllAudit(*stmt);
+}
+
+Result<std::vector<AuditKeyRecord>> SqliteTransaction::ListAuditKeys() {
+  auto stmt = conn_.Prepare("SELECT version, wrapped, created_at FROM audit_keys ORDER BY version");
+  if (!stmt.ok()) return stmt.error();
+  std::vector<AuditKeyRecord> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(AuditKeyRecord{static_cast<uint32_t>(stmt->Int(0)), stmt->Blob(1), stmt->Int(2)});
+  }
+}
+
+Status SqliteTransaction::AppendAudit(const AuditRecord& r) {
+  auto stmt = conn_.Prepare(std::string("INSERT INTO audit_events (") + kAuditColumns +
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.error();
+  std::string chain;
+  for (const auto& id : r.chain_ids) chain += (chain.empty() ? "" : " ") + id;
+  stmt->Bind(1, r.seq).Bind(2, r.id).Bind(3, r.at).Bind(4, r.org_id).Bind(5, r.actor_id).Bind(6, r.actor_name)
+      .Bind(7, r.actor_kind).Bind(8, chain).Bind(9, r.token_id).Bind(10, r.source_ip).Bind(11, r.user_agent)
+      .Bind(12, r.request_id).Bind(13, r.action).Bind(14, r.target);
+  stmt->Bind(15, r.target_version ? std::optional<int64_t>(*r.target_version) : std::nullopt);
+  return stmt->Bind(16, r.outcome).Bind(17, r.reason).Bind(18, std::span<const uint8_t>(r.hash)).Run();
+}
+
+Status SqliteTransaction::PutAuditKey(const AuditKeyRecord& key) {
+  auto stmt = conn_.Prepare("INSERT OR REPLACE INTO audit_keys (version, wrapped, created_at) VALUES (?, ?, ?)");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, int64_t{key.version}).Bind(2, key.wrapped).Bind(3, key.created_at).Run();
 }
 
 }  // namespace coffer::store::sqlite

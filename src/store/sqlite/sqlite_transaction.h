@@ -15,6 +15,13 @@ class SqliteTransaction : public WriteTransaction {
   Result<std::vector<KekRecord>> ListKeks() override;
   Result<std::optional<IdentityRecord>> FindIdentity(const std::string& id) override;
   Result<std::optional<TokenRecord>> FindTokenByHash(const TokenHash& hash) override;
+  Result<std::vector<IdentityRecord>> ListIdentities(const std::string& org_id) override;
+  Result<std::optional<TokenRecord>> FindToken(const std::string& id) override;
+  Result<std::vector<TokenRecord>> ListTokens(const std::string& identity_id) override;
+  Result<std::optional<GrantRecord>> FindGrant(const std::string& id) override;
+  Result<std::vector<GrantRecord>> ListGrantsTo(const std::string& grantee_id) override;
+  Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string& granter_id) override;
+  Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string& username) override;
   Result<std::optional<CredentialRecord>> FindCredential(const std::string& org_id,
                                                          const std::string& identity_id,
                                                          const std::string& name,
@@ -25,9 +32,43 @@ class SqliteTransaction : public WriteTransaction {
   Status InsertKek(const KekRecord& kek) override;
   Status InsertIdentity(const IdentityRecord& identity) override;
   Status InsertToken(const TokenRecord& token) override;
+  Status InsertHuman(const HumanRecord& human) override;
+  Status InsertGrant(const GrantRecord& grant) override;
+  Result<bool> SetIdentityRevoked(const std::string& id, std::optional<UnixMicros> at) override;
+  Result<bool> RevokeToken(const std::string& id, UnixMicros at) override;
+  Result<bool> RevokeGrant(const std::string& id, UnixMicros at) override;
+  Status SetHumanPassword(const std::string& identity_id, const std::string& password_hash) override;
+  Result<int64_t> PurgeCredentials(const std::string& org_id, const std::string& identity_id) override;
   Status PutCredentialVersion(const CredentialRecord& record) override;
   Result<bool> DeleteCredential(const std::string& org_id, const std::string& identity_id,
                                 const std::string& name) override;
+
+  // ---- Key management (issue 7), in sqlite_key_queries.cc ----
+  Result<std::vector<KekStateRecord>> ListKekStates() override;
+  Result<std::vector<DekUsageRecord>> CountDeksByKek(const std::string& org_id) override;
+  Result<std::vector<SealedVersionRecord>> ListVersionsBelowKek(const std::string& org_id, uint32_t kek_version,
+                                                                int limit) override;
+  Result<std::optional<RewrapJobRecord>> FindRewrapJob(const std::string& org_id) override;
+  Result<std::vector<KeyEventRecord>> LatestKeyEvents(const std::string& org_id) override;
+  Result<std::vector<TypeCountRecord>> CountCredentialsByType(const std::string& org_id) override;
+  Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() override;
+  Result<bool> ReplaceVersionBlob(const std::string& credential_id, int version,
+                                  const std::vector<uint8_t>& expected, const std::vector<uint8_t>& blob) override;
+  Status SetKekEncryptions(const std::string& org_id, uint32_t version, uint64_t encryptions) override;
+  Status PutPendingRootWrap(const PendingRootWrapRecord& pending) override;
+  Status ClearPendingRootWraps() override;
+  Status ReplaceKekWrap(const std::string& org_id, uint32_t version, const std::vector<uint8_t>& wrapped) override;
+  Result<bool> DeleteKek(const std::string& org_id, uint32_t version) override;
+  Status PutRewrapJob(const RewrapJobRecord& job) override;
+  Status InsertKeyEvent(const KeyEventRecord& event) override;
+  // ---- end of key management ----
+
+  Result<std::optional<AuditRecord>> LastAuditRecord() override;
+  Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
+  Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) override;
+  Result<std::vector<AuditKeyRecord>> ListAuditKeys() override;
+  Status AppendAudit(const AuditRecord& record) override;
+  Status PutAuditKey(const AuditKeyRecord& key) override;
 
  protected:
   Connection& conn_;
