@@ -143,11 +143,29 @@ void AddAuditCommands(CLI::App& app) {
       if (code != kExitOk) std::exit(code);
       if (flags->json) std::cout << reply.body.dump(2) << "\n";
       if (reply.body.value("ok", false)) {
-        if (!flags->json) std::cout << "The audit chain verifies: " << reply.body["checked"].dump() << " records.\n";
+        if (!flags->json) {
+          std::cout << "The audit chain verifies: " << reply.body["checked"].dump() << " records";
+          const int64_t first = reply.body.value("firstSeq", int64_t{1});
+          if (first > 1) std::cout << " from record " << first << " (older ones pruned by retention)";
+          std::cout << ", " << reply.body.value("checkpoints", int64_t{0}) << " signed checkpoints.\n";
+        }
         std::exit(kExitOk);
       }
       if (!flags->json) std::cout << "TAMPERED: " << Str(reply.body, "problem") << "\n";
       std::exit(kExitError);
+    });
+  }
+  {
+    auto flags = std::make_shared<CommonFlags>();
+    CLI::App* cmd = group->add_subcommand(
+        "checkpoints", "The signed checkpoints and the Ed25519 public key that checks them (JSON), to keep elsewhere");
+    AddCommonFlags(cmd, *flags);
+    cmd->callback([flags] {
+      ApiReply reply;
+      int code = Call(*flags, "GET", "", std::nullopt, reply, [](ApiClient&) { return "/v0/audit/checkpoints"; });
+      if (code != kExitOk) std::exit(code);
+      std::cout << reply.body.dump(2) << "\n";
+      std::exit(kExitOk);
     });
   }
 }

@@ -25,6 +25,7 @@
 #include "server/root_key_setup.h"
 #include "server/serve_options.h"
 #include "store/sqlite/sqlite_store.h"
+#include "vault/audit_retention.h"
 #include "vault/bootstrap.h"
 #include "vault/key_manager.h"
 #include "vault/root_rotation.h"
@@ -83,15 +84,6 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
   std::fflush(stdout);
 }
 
-store::AuditRecord ServerEvent(std::string action, std::string target) {
-  store::AuditRecord record;
-  record.actor_kind = "server";
-  record.actor_name = "coffer";
-  record.action = std::move(action);
-  record.target = std::move(target);
-  return record;
-}
-
 }  // namespace
 
 int RunServer(const ServeOptions& options) {
@@ -144,7 +136,7 @@ int RunServer(const ServeOptions& options) {
     }
   }
 
-  auto audit = vault::AuditLog::Open(**store, keyring);
+  auto audit = vault::AuditLog::Open(**store, keyring, {.checkpoint_every = options.audit_checkpoint_every});
   if (!audit.ok()) return Fail(audit.error().message);
   vault::Vault vault(**store, keyring, **audit);
   api::Router router;
@@ -176,7 +168,9 @@ int RunServer(const ServeOptions& options) {
   PrintBanner(options, url, key_source, token_file, boot->new_owner_token);
   if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
   LogInfo("coffer listening on " + url);
-  if (Status s = (*audit)->Record(ServerEvent("server.start", url)); !s.ok()) return Fail(s.error().message);
+  if (Status s = (*audit)->Record(vault::AuditLog::ServerEvent("server.start", url)); !s.ok()) return Fail(s.error().message);
+  vault::AuditRetention retention(**audit, std::chrono::seconds(options.audit_retention_seconds));
+  retention.Start();
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -184,7 +178,8 @@ int RunServer(const ServeOptions& options) {
           ": finishing in-flight requests");
   server.Shutdown();
   key_manager.Stop();  // a running re-wrap resumes at the next start
-  (void)(*audit)->Record(ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+  retention.Stop();
+  (void)(*audit)->Record(vault::AuditLog::ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   LogInfo("coffer stopped");
   return 0;
 }

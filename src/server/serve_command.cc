@@ -1,6 +1,7 @@
 #include "server/serve_command.h"
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "server/serve_options.h"
@@ -25,6 +26,17 @@ void AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--rewrap-batch-size", options->key_policy.rewrap_batch_size,
                     "DEKs re-wrapped per store write during a background re-wrap")
+      ->capture_default_str();
+  serve->add_option("--audit-retention", options->audit_retention_seconds,
+                    "Delete audit records older than this (90d, 12h, 30m, 45s; 0 keeps them all), behind a "
+                    "signed checkpoint so the rest still verifies")
+      ->transform(CLI::AsNumberWithUnit(std::map<std::string, int64_t>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}},
+                                        CLI::AsNumberWithUnit::CASE_SENSITIVE))
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve->add_option("--audit-checkpoint-every", options->audit_checkpoint_every,
+                    "Sign a checkpoint of the audit chain every this many records")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->capture_default_str();
   serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
   serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");

@@ -19,6 +19,8 @@ struct ServeOptions {
   int io_threads = 2;
   int worker_threads = 64;
   vault::KeyPolicy key_policy;             // automatic KEK rotation and re-wrap batches
+  int64_t audit_retention_seconds = 0;     // 0: keep every audit record
+  int64_t audit_checkpoint_every = 1000;   // records between signed checkpoints
 };
 
 // Runs the server until SIGINT or SIGTERM. Returns the process exit code.

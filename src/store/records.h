@@ -187,6 +187,15 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// A signed statement that the chain's record `seq` has hash `hash`: lets verify start from a pruned
+// prefix, and lets anyone holding the public key check a copy kept outside the server.
+struct AuditCheckpointRecord {
+  int64_t seq = 0;
+  std::vector<uint8_t> hash;
+  UnixMicros at = 0;
+  std::vector<uint8_t> signature;  // Ed25519
+};
+
 struct AuditKeyRecord {
   uint32_t version = 0;
   std::vector<uint8_t> wrapped;  // under the root key

@@ -64,6 +64,9 @@ class ReadTransaction {
   // Oldest first, seq > after_seq: for walking the chain.
   virtual Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) = 0;
   virtual Result<std::vector<AuditKeyRecord>> ListAuditKeys() = 0;
+  virtual Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() = 0;  // oldest first
+  // The newest record written before `cutoff`, if any.
+  virtual Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) = 0;
 };
 
 // A write transaction. Its changes become visible and durable together when the store commits it.
@@ -112,6 +115,9 @@ class WriteTransaction : public ReadTransaction {
   // ---- Audit trail ----
   virtual Status AppendAudit(const AuditRecord& record) = 0;
   virtual Status PutAuditKey(const AuditKeyRecord& key) = 0;
+  virtual Status PutAuditCheckpoint(const AuditCheckpointRecord& checkpoint) = 0;
+  // Deletes the records numbered up to `through_seq`: retention, behind a checkpoint.
+  virtual Status PruneAudit(int64_t through_seq) = 0;
 };
 
 using WriteWork = std::function<Status(WriteTransaction&)>;

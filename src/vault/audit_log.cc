@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 
+#include "core/secure_wipe.h"
 #include "core/time.h"
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
@@ -14,6 +16,8 @@ namespace {
 
 constexpr std::string_view kKeyPurpose = "audit-chain";
 constexpr std::string_view kTargetDigestDomain = "coffer/audit/failed-target/v1:";
+constexpr std::string_view kSigningSeedDomain = "coffer/audit/checkpoint-signing/v1";
+constexpr std::string_view kCheckpointDomain = "coffer/audit/checkpoint/v1";
 constexpr int kVerifyBatch = 1000;
 
 // Length-prefixed fields, so no two different records encode alike.
@@ -21,6 +25,15 @@ void Put(std::string& out, std::string_view field) {
   const uint32_t n = static_cast<uint32_t>(field.size());
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
   out.append(field);
+}
+
+// What a checkpoint's signature covers: its record number, time and chain hash.
+std::string CheckpointMessage(const store::AuditCheckpointRecord& c) {
+  std::string message(kCheckpointDomain);
+  Put(message, std::to_string(c.seq));
+  Put(message, std::to_string(c.at));
+  Put(message, std::string_view(reinterpret_cast<const char*>(c.hash.data()), c.hash.size()));
+  return message;
 }
 
 Error AuditUnavailable(const Status& cause) {
@@ -31,7 +44,16 @@ Error AuditUnavailable(const Status& cause) {
 
 }  // namespace
 
-Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, const keyring::Keyring& keyring) {
+AuditLog::AuditLog(store::Store& store, crypto::SecureKey key, AuditOptions options)
+    : store_(store), key_(std::move(key)), options_(std::move(options)) {
+  auto seed = crypto::HmacSha256(key_.bytes(), crypto::AsBytes(kSigningSeedDomain));
+  signing_seed_ = crypto::SecureKey::FromBytes(seed);
+  SecureWipe(seed.data(), seed.size());
+  if (options_.checkpoint_every < 1) options_.checkpoint_every = 1;
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, const keyring::Keyring& keyring,
+                                                 AuditOptions options) {
   auto keys = store.BeginRead()->ListAuditKeys();
   if (!keys.ok()) return keys.error();
   crypto::SecureKey key;
@@ -49,8 +71,10 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, const keyr
     }
     key = std::move(unwrapped).value();
   }
-  const char* fault = std::getenv("COFFER_AUDIT_FAULT_FILE");
-  return std::make_unique<AuditLog>(store, std::move(key), fault ? fault : "");
+  if (const char* fault = std::getenv("COFFER_AUDIT_FAULT_FILE"); fault && options.fault_file.empty()) {
+    options.fault_file = fault;
+  }
+  return std::make_unique<AuditLog>(store, std::move(key), std::move(options));
 }
 
 std::vector<uint8_t> AuditLog::Chain(const std::vector<uint8_t>& previous_hash, const store::AuditRecord& r) const {
@@ -82,13 +106,20 @@ std::vector<uint8_t> AuditLog::Chain(const std::vector<uint8_t>& previous_hash, 
 std::string AuditLog::TargetDigest(std::string_view target) const {
   std::string input(kTargetDigestDomain);
   input.append(target);
-  auto digest = crypto::HmacSha256(
-      key_.bytes(), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(input.data()), input.size()));
-  return "digest:" + crypto::HexEncode(digest);
+  return "digest:" + crypto::HexEncode(crypto::HmacSha256(key_.bytes(), crypto::AsBytes(input)));
 }
 
+store::AuditCheckpointRecord AuditLog::SignCheckpoint(int64_t seq, std::vector<uint8_t> hash) const {
+  store::AuditCheckpointRecord checkpoint{seq, std::move(hash), NowMicros(), {}};
+  auto signature = crypto::Ed25519Sign(signing_seed_, crypto::AsBytes(CheckpointMessage(checkpoint)));
+  checkpoint.signature.assign(signature.begin(), signature.end());
+  return checkpoint;
+}
+
+crypto::Ed25519PublicKey AuditLog::checkpoint_public_key() const { return crypto::Ed25519PublicKeyOf(signing_seed_); }
+
 Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record) const {
-  if (!fault_file_.empty() && ::access(fault_file_.c_str(), F_OK) == 0) {
+  if (!options_.fault_file.empty() && ::access(options_.fault_file.c_str(), F_OK) == 0) {
     return AuditUnavailable(MakeError(ErrorCode::kUnavailable, "fault injected by COFFER_AUDIT_FAULT_FILE"));
   }
   // Inside the store's single writer, so the last record cannot change under us.
@@ -102,6 +133,11 @@ Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record)
   if (record.outcome != "ok" && !record.target.empty()) record.target = TargetDigest(record.target);
   record.hash = Chain(previous, record);
   if (Status s = txn.AppendAudit(record); !s.ok()) return AuditUnavailable(s);
+  if (record.seq % options_.checkpoint_every == 0) {
+    if (Status s = txn.PutAuditCheckpoint(SignCheckpoint(record.seq, record.hash)); !s.ok()) {
+      return AuditUnavailable(s);
+    }
+  }
   return Status::Ok();
 }
 
@@ -127,34 +163,112 @@ Result<VerifyReport> AuditLog::Verify(const Principal& caller) const {
     return MakeError(ErrorCode::kPermissionDenied,
                      "verifying the whole chain needs an org owner or admin with the audit:read scope");
   }
+  return VerifyChain();
+}
+
+Result<std::vector<store::AuditCheckpointRecord>> AuditLog::Checkpoints(const Principal& caller) const {
+  if (!caller.HasScope(scopes::kAuditRead) || !caller.IsOrgAdmin()) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the audit checkpoints need an org owner or admin with the audit:read scope");
+  }
+  return store_.BeginRead()->ListAuditCheckpoints();
+}
+
+VerifyReport AuditLog::VerifyChain() const {
   VerifyReport report;
+  auto fail = [&report](int64_t seq, std::string problem) {
+    report.first_bad_seq = seq;
+    report.problem = std::move(problem);
+    return report;
+  };
   auto read = store_.BeginRead();
+  auto listed = read->ListAuditCheckpoints();
+  if (!listed.ok()) return fail(0, "the checkpoints cannot be read: " + listed.error().message);
+  const auto public_key = checkpoint_public_key();
+  std::map<int64_t, const store::AuditCheckpointRecord*> checkpoints;
+  for (const auto& c : *listed) {
+    if (!crypto::Ed25519Verify(public_key, crypto::AsBytes(CheckpointMessage(c)), c.signature)) {
+      return fail(c.seq, "the checkpoint at record " + std::to_string(c.seq) +
+                             " is not signed by this server's audit key: it was forged or altered");
+    }
+    checkpoints[c.seq] = &c;
+  }
+
   std::vector<uint8_t> previous(32, 0);
   int64_t expected_seq = 1;
+  bool first = true;
   while (true) {
     auto batch = read->ScanAudit(expected_seq - 1, kVerifyBatch);
-    if (!batch.ok()) return batch.error();
+    if (!batch.ok()) return fail(expected_seq, "the records cannot be read: " + batch.error().message);
     if (batch->empty()) break;
     for (const auto& record : *batch) {
+      if (first && record.seq > 1) {
+        // Retention pruned the start: the chain resumes from the signed checkpoint before it.
+        auto anchor = checkpoints.find(record.seq - 1);
+        if (anchor == checkpoints.end()) {
+          return fail(1, "records 1 to " + std::to_string(record.seq - 1) +
+                             " are missing and no signed checkpoint accounts for them");
+        }
+        previous = anchor->second->hash;
+        expected_seq = record.seq;
+        ++report.checkpoints;
+      }
+      if (first) report.first_seq = record.seq;
+      first = false;
       if (record.seq != expected_seq) {
-        report.first_bad_seq = expected_seq;
-        report.problem = "record " + std::to_string(expected_seq) + " is missing (the next one is " +
-                         std::to_string(record.seq) + ")";
-        return report;
+        return fail(expected_seq, "record " + std::to_string(expected_seq) + " is missing (the next one is " +
+                                      std::to_string(record.seq) + ")");
       }
       auto expected = Chain(previous, record);
       if (!crypto::ConstantTimeEquals(expected, record.hash)) {
-        report.first_bad_seq = record.seq;
-        report.problem = "record " + std::to_string(record.seq) +
-                         " does not match the chain: it, or the one before it, was altered, inserted or moved";
-        return report;
+        return fail(record.seq, "record " + std::to_string(record.seq) +
+                                    " does not match the chain: it, or the one before it, was altered, "
+                                    "inserted or moved");
+      }
+      if (auto c = checkpoints.find(record.seq); c != checkpoints.end()) {
+        if (!crypto::ConstantTimeEquals(c->second->hash, record.hash)) {
+          return fail(record.seq, "record " + std::to_string(record.seq) +
+                                      " and everything before it were rewritten: its signed checkpoint "
+                                      "holds another hash");
+        }
+        ++report.checkpoints;
       }
       previous = record.hash;
       ++expected_seq;
       ++report.checked;
     }
   }
+  if (!checkpoints.empty() && checkpoints.rbegin()->first >= expected_seq) {
+    return fail(expected_seq, "records from " + std::to_string(expected_seq) +
+                                  " on are missing: a signed checkpoint vouches for record " +
+                                  std::to_string(checkpoints.rbegin()->first));
+  }
   return report;
+}
+
+Result<PruneOutcome> AuditLog::Prune(UnixMicros cutoff) {
+  VerifyReport report = VerifyChain();
+  if (report.first_bad_seq) {
+    return MakeError(ErrorCode::kDataCorrupted,
+                     "the audit chain does not verify (" + report.problem +
+                         "), so retention prunes nothing and the evidence stays: run `coffer audit verify`");
+  }
+  auto through = store_.BeginRead()->LastAuditSeqBefore(cutoff);
+  if (!through.ok()) return through.error();
+  if (!*through) return PruneOutcome{};
+  const int64_t last_pruned = **through;
+  COFFER_TRY(store_.Write([&](store::WriteTransaction& txn) -> Status {
+    // The prune's own record first: the newest record always survives, so the chain goes on.
+    COFFER_TRY(Append(txn, ServerEvent("audit.prune", "records up to " + std::to_string(last_pruned))));
+    auto boundary = txn.ScanAudit(last_pruned - 1, 1);
+    if (!boundary.ok()) return boundary.error();
+    if (boundary->empty() || boundary->front().seq != last_pruned) {
+      return MakeError(ErrorCode::kInternal, "the audit record to prune through vanished during the prune");
+    }
+    COFFER_TRY(txn.PutAuditCheckpoint(SignCheckpoint(last_pruned, boundary->front().hash)));
+    return txn.PruneAudit(last_pruned);
+  }));
+  return PruneOutcome{last_pruned};
 }
 
 store::AuditRecord AuditLog::For(const Principal& principal, std::string action, std::string target,
@@ -173,6 +287,15 @@ store::AuditRecord AuditLog::For(const Principal& principal, std::string action,
   r.target = std::move(target);
   r.target_version = version;
   return r;
+}
+
+store::AuditRecord AuditLog::ServerEvent(std::string action, std::string target) {
+  store::AuditRecord record;
+  record.actor_kind = "server";
+  record.actor_name = "coffer";
+  record.action = std::move(action);
+  record.target = std::move(target);
+  return record;
 }
 
 store::AuditRecord AuditLog::Anonymous(const RequestContext& request, std::string action, std::string target) {

@@ -13,6 +13,7 @@
 #include "core/principal.h"
 #include "core/result.h"
 #include "crypto/secure_key.h"
+#include "crypto/signature.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
 
@@ -20,14 +21,29 @@ namespace coffer::vault {
 
 struct VerifyReport {
   int64_t checked = 0;
+  int64_t first_seq = 0;    // the oldest record kept; above 1 once retention has pruned
+  int64_t checkpoints = 0;  // signed checkpoints whose signature and hash were checked
   std::optional<int64_t> first_bad_seq;  // empty: the whole chain verifies
   std::string problem;
+};
+
+struct AuditOptions {
+  // A signed checkpoint every this many records (and at every prune).
+  int64_t checkpoint_every = 1000;
+  // Tests only: while a file exists at this path (COFFER_AUDIT_FAULT_FILE), every append fails,
+  // to prove that requests then fail closed. It can make auditing fail, never skip it.
+  std::string fault_file;
+};
+
+struct PruneOutcome {
+  int64_t pruned_through = 0;  // 0: nothing was old enough
 };
 
 class AuditLog {
  public:
   // Loads the chain key, creating and storing it (sealed by the root key) on a fresh store.
-  static Result<std::unique_ptr<AuditLog>> Open(store::Store& store, const keyring::Keyring& keyring);
+  static Result<std::unique_ptr<AuditLog>> Open(store::Store& store, const keyring::Keyring& keyring,
+                                                AuditOptions options = {});
 
   // Appends `record` inside `txn`, numbering it and chaining it to the last record, so it commits
   // (durably) with the change it describes, or not at all.
@@ -35,8 +51,19 @@ class AuditLog {
   // Appends in a write of its own; durable on return. For reads, denials and failures.
   Status Record(store::AuditRecord record);
 
-  // Walks the whole chain from the first record. Org owners and admins only (audit:read).
+  // Walks the whole chain from the first record kept (from the checkpoint before it, once pruned),
+  // checking every checkpoint's signature on the way. Org owners and admins only (audit:read).
   Result<VerifyReport> Verify(const Principal& caller) const;
+
+  // Retention: deletes the records older than `cutoff`, but only after the chain up to them
+  // verifies, and only behind a signed checkpoint of the last one deleted, so the rest still
+  // verifies. The newest record is never deleted; the prune is itself recorded.
+  Result<PruneOutcome> Prune(UnixMicros cutoff);
+
+  // The checkpoints and the public key that checks them: copy them somewhere the server cannot
+  // write, and a later truncation or rewrite of the trail shows against them.
+  Result<std::vector<store::AuditCheckpointRecord>> Checkpoints(const Principal& caller) const;
+  crypto::Ed25519PublicKey checkpoint_public_key() const;
 
   // Records the caller may see, newest first: an org admin sees the whole org (and server
   // events); anyone else the records of its own delegation subtree. Needs audit:read.
@@ -45,25 +72,28 @@ class AuditLog {
   // A record of `principal` (its chain, token and request) doing `action` on `target`.
   static store::AuditRecord For(const Principal& principal, std::string action, std::string target,
                                 std::optional<int> version = std::nullopt);
+  // A record of the server itself (start, stop, retention).
+  static store::AuditRecord ServerEvent(std::string action, std::string target);
   // A record of an unauthenticated caller (a failed login, a bad token).
   static store::AuditRecord Anonymous(const RequestContext& request, std::string action, std::string target);
   // Sets outcome and reason from an error: denied, not_found or error.
   static void SetFailure(store::AuditRecord& record, const Error& error);
 
-  AuditLog(store::Store& store, crypto::SecureKey key, std::string fault_file)
-      : store_(store), key_(std::move(key)), fault_file_(std::move(fault_file)) {}
+  AuditLog(store::Store& store, crypto::SecureKey key, AuditOptions options);
 
  private:
   std::vector<uint8_t> Chain(const std::vector<uint8_t>& previous_hash, const store::AuditRecord& record) const;
   // "digest:" and the hex HMAC of `target` under the chain key: equal names give equal digests,
   // and nobody without the root key can test a guess against the table.
   std::string TargetDigest(std::string_view target) const;
+  store::AuditCheckpointRecord SignCheckpoint(int64_t seq, std::vector<uint8_t> hash) const;
+  VerifyReport VerifyChain() const;
 
   store::Store& store_;
   crypto::SecureKey key_;
-  // Tests only: while a file exists at this path (COFFER_AUDIT_FAULT_FILE), every append fails,
-  // to prove that requests then fail closed. It can make auditing fail, never skip it.
-  std::string fault_file_;
+  // Derived from key_, so a root rotation that re-wraps key_ carries it along.
+  crypto::SecureKey signing_seed_;
+  AuditOptions options_;
 };
 
 }  // namespace coffer::vault

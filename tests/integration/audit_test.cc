@@ -220,6 +220,79 @@ TEST_F(AuditTest, VerifyFindsReorderedRecords) {
   EXPECT_EQ(reordered.body["firstBadSeq"], 3) << reordered.body.dump();
 }
 
+TEST_F(AuditTest, SignedCheckpointsCatchTruncationAndRewrites) {
+  Start(ServerOptions{{"--audit-checkpoint-every", "4"}});
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/k" + std::to_string(i), json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  }
+  auto listed = Call(owner_, "GET", "/v0/audit/checkpoints");
+  ASSERT_EQ(listed.status, 200) << listed.body.dump();
+  EXPECT_EQ(listed.body["algorithm"], "Ed25519");
+  ASSERT_GE(listed.body["checkpoints"].size(), 2u);
+  EXPECT_EQ(listed.body["checkpoints"][0]["seq"], 4);
+  EXPECT_EQ(listed.body["checkpoints"][1]["seq"], 8);
+  auto clean = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(clean.body["ok"], true) << clean.body.dump();
+  EXPECT_GE(clean.body["checkpoints"], 2);
+
+  // Cutting the tail off leaves a chain that links up; the checkpoint at 8 still vouches for it.
+  server_->Stop();
+  Sqlite("DELETE FROM audit_events WHERE seq >= 6");
+  Start(ServerOptions{{"--audit-checkpoint-every", "4"}});
+  auto truncated = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(truncated.body["ok"], false);
+  EXPECT_EQ(truncated.body["firstBadSeq"], 6) << truncated.body.dump();
+
+  // A forged checkpoint (its hash changed, its signature kept) is named as such.
+  server_->Stop();
+  Sqlite("UPDATE audit_checkpoints SET hash = zeroblob(32) WHERE seq = 4");
+  Start(ServerOptions{{"--audit-checkpoint-every", "4"}});
+  auto forged = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(forged.body["firstBadSeq"], 4) << forged.body.dump();
+  EXPECT_NE(forged.body["problem"].get<std::string>().find("not signed"), std::string::npos);
+}
+
+TEST_F(AuditTest, RetentionPrunesBehindACheckpointAndTheRestStillVerifies) {
+  Start();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/old" + std::to_string(i), json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  }
+  const int64_t last_old = LatestSeq();
+  server_->Stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // Everything written before this start is older than the 2 s retention: pruned at start-up.
+  Start(ServerOptions{{"--audit-retention", "2s"}});
+  json prune;
+  for (int attempt = 0; attempt < 100 && prune.is_null(); ++attempt) {
+    auto found = Call(owner_, "GET", "/v0/audit?action=audit.prune");
+    if (!found.body["events"].empty()) prune = found.body["events"][0];
+    if (prune.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(prune.is_null()) << "retention should prune at start-up";
+  auto oldest = Call(owner_, "GET", "/v0/audit/export");
+  std::istringstream lines(oldest.raw_body);
+  std::string first_line;
+  std::getline(lines, first_line);
+  ASSERT_FALSE(first_line.empty());
+  EXPECT_GT(json::parse(first_line)["seq"].get<int64_t>(), last_old) << "the old records are gone";
+  EXPECT_EQ(Call(owner_, "GET", "/v0/vault/old0").status, 200) << "retention prunes the trail, never credentials";
+
+  auto report = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(report.body["ok"], true) << report.body.dump();
+  EXPECT_GT(report.body["firstSeq"], last_old);
+  auto cli = RunCoffer({"audit", "verify"}, {{"COFFER_ADDR", server_->url()}, {"COFFER_TOKEN", owner_}});
+  EXPECT_EQ(cli.exit_code, 0) << cli.out << cli.err;
+  EXPECT_NE(cli.out.find("pruned by retention"), std::string::npos) << cli.out;
+
+  // Removing the checkpoint the kept records start from shows as records missing.
+  server_->Stop();
+  Sqlite("DELETE FROM audit_checkpoints");
+  Start();
+  auto unanchored = Call(owner_, "GET", "/v0/audit/verify");
+  EXPECT_EQ(unanchored.body["ok"], false);
+  EXPECT_EQ(unanchored.body["firstBadSeq"], 1) << unanchored.body.dump();
+}
+
 TEST_F(AuditTest, KillNineLosesNoAnsweredWriteNorItsRecord) {
   Start();
   std::vector<std::string> answered;

@@ -5,6 +5,7 @@
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
+#include "crypto/encoding.h"
 
 namespace coffer::api {
 namespace {
@@ -134,8 +135,27 @@ void AddAuditRoutes(Router& router, vault::Vault& vault, vault::AuditLog& audit)
       if (!report.ok()) return ErrorResponse(report.error());
       return JsonResponse(200, {{"ok", !report->first_bad_seq.has_value()},
                                 {"checked", report->checked},
+                                {"firstSeq", report->first_seq},
+                                {"checkpoints", report->checkpoints},
                                 {"firstBadSeq", report->first_bad_seq ? nlohmann::json(*report->first_bad_seq) : nlohmann::json(nullptr)},
                                 {"problem", report->problem}});
+    });
+  });
+  router.Add("GET", "/v0/audit/checkpoints", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      if (Status s = CheckQuery(r, {}); !s.ok()) return ErrorResponse(s.error());
+      auto checkpoints = audit.Checkpoints(caller);
+      if (!checkpoints.ok()) return ErrorResponse(checkpoints.error());
+      nlohmann::json listed = nlohmann::json::array();
+      for (const auto& c : *checkpoints) {
+        listed.push_back({{"seq", c.seq},
+                          {"at", FormatIso8601(c.at)},
+                          {"hash", crypto::HexEncode(c.hash)},
+                          {"signature", crypto::Base64Encode(c.signature)}});
+      }
+      return JsonResponse(200, {{"algorithm", "Ed25519"},
+                                {"publicKey", crypto::Base64Encode(audit.checkpoint_public_key())},
+                                {"checkpoints", listed}});
     });
   });
 }

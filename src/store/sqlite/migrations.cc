@@ -175,6 +175,15 @@ CREATE TABLE audit_keys (
   created_at INTEGER NOT NULL
 );
 )sql",
+      // 5: signed checkpoints of the audit chain, which verify starts from once retention prunes.
+      R"sql(
+CREATE TABLE audit_checkpoints (
+  seq       INTEGER PRIMARY KEY,
+  hash      BLOB NOT NULL,
+  at        INTEGER NOT NULL,
+  signature BLOB NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

@@ -512,4 +512,37 @@ Status SqliteTransaction::PutAuditKey(const AuditKeyRecord& key) {
   return stmt->Bind(1, int64_t{key.version}).Bind(2, key.wrapped).Bind(3, key.created_at).Run();
 }
 
+Result<std::vector<AuditCheckpointRecord>> SqliteTransaction::ListAuditCheckpoints() {
+  auto stmt = conn_.Prepare("SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq");
+  if (!stmt.ok()) return stmt.error();
+  std::vector<AuditCheckpointRecord> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    out.push_back(AuditCheckpointRecord{stmt->Int(0), stmt->Blob(1), stmt->Int(2), stmt->Blob(3)});
+  }
+}
+
+Result<std::optional<int64_t>> SqliteTransaction::LastAuditSeqBefore(UnixMicros cutoff) {
+  auto stmt = conn_.Prepare("SELECT max(seq) FROM audit_events WHERE at < ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, cutoff);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  return *row ? stmt->OptionalInt(0) : std::nullopt;
+}
+
+Status SqliteTransaction::PutAuditCheckpoint(const AuditCheckpointRecord& c) {
+  auto stmt = conn_.Prepare("INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, c.seq).Bind(2, c.hash).Bind(3, c.at).Bind(4, c.signature).Run();
+}
+
+Status SqliteTransaction::PruneAudit(int64_t through_seq) {
+  auto stmt = conn_.Prepare("DELETE FROM audit_events WHERE seq <= ?");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, through_seq).Run();
+}
+
 }  // namespace coffer::store::sqlite

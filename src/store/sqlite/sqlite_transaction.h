@@ -67,8 +67,12 @@ class SqliteTransaction : public WriteTransaction {
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) override;
   Result<std::vector<AuditKeyRecord>> ListAuditKeys() override;
+  Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override;
+  Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) override;
   Status AppendAudit(const AuditRecord& record) override;
   Status PutAuditKey(const AuditKeyRecord& key) override;
+  Status PutAuditCheckpoint(const AuditCheckpointRecord& checkpoint) override;
+  Status PruneAudit(int64_t through_seq) override;
 
  protected:
   Connection& conn_;
