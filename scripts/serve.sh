@@ -5,5 +5,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/install-deps.sh"
-bash "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release
+bash "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DCOFFER_BUILD_TESTS=OFF
 exec "$root/build/src/coffer" serve "$@"

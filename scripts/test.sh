@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Installs dependencies, then builds and runs every test twice: an optimised build, and a build with
-# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if anything fails; the last line is
-# ctest's summary of the sanitizer run.
+# Installs dependencies, builds the server as the Quick start does (Release, so its warnings are
+# caught here too), then builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs every test once under them. Exits non-zero if anything fails; the last line is ctest's
+# summary.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jobs="$(nproc)"
 bash "$root/scripts/install-deps.sh"
 
-echo "== optimised build (RelWithDebInfo)"
-bash "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ctest --test-dir "$root/build" -j "$jobs" --output-on-failure --timeout 600
+echo "== the server as the Quick start builds it (Release): must compile cleanly"
+bash "$root/scripts/build.sh" "$root/build" -DCMAKE_BUILD_TYPE=Release -DCOFFER_BUILD_TESTS=OFF
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 bash "$root/scripts/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DCOFFER_SANITIZE=ON

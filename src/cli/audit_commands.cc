@@ -84,7 +84,7 @@ void AddAuditCommands(CLI::App& app) {
   }
   {
     auto f = std::make_shared<FilterFlags>();
-    bool* follow = new bool(false);  // lives as long as the process, like the command tree
+    auto follow = std::make_shared<bool>(false);
     CLI::App* cmd = group->add_subcommand("tail", "The latest records; -f keeps printing new ones");
     AddFilterFlags(cmd, *f);
     cmd->add_flag("-f,--follow", *follow, "Keep polling for new records (Ctrl-C to stop)");
