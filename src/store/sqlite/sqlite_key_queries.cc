@@ -2,19 +2,10 @@
 // progress, key events. Kept apart from sqlite_transaction.cc so the key lifecycle reads as one unit.
 #include "store/sqlite/sqlite_transaction.h"
 
+#include "store/sqlite/row_readers.h"
+
 namespace coffer::store::sqlite {
 namespace {
-
-template <class Record, class Reader>
-Result<std::vector<Record>> CollectRows(Statement& stmt, Reader read) {
-  std::vector<Record> out;
-  while (true) {
-    auto row = stmt.Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(read(stmt));
-  }
-}
 
 std::optional<uint32_t> OptionalVersion(const Statement& row, int column) {
   auto value = row.OptionalInt(column);
@@ -27,7 +18,7 @@ std::optional<uint32_t> OptionalVersion(const Statement& row, int column) {
 Result<std::vector<KekStateRecord>> SqliteTransaction::ListKekStates() {
   auto stmt = conn_.Prepare("SELECT org_id, version, created_at, encryptions FROM keks ORDER BY org_id, version");
   if (!stmt.ok()) return stmt.error();
-  return CollectRows<KekStateRecord>(*stmt, [](const Statement& row) {
+  return AllRows<KekStateRecord>(*stmt, [](const Statement& row) {
     KekStateRecord r;
     r.org_id = row.Text(0);
     r.version = static_cast<uint32_t>(row.Int(1));
@@ -43,7 +34,7 @@ Result<std::vector<DekUsageRecord>> SqliteTransaction::CountDeksByKek(const std:
       "WHERE c.org_id = ? GROUP BY v.kek_version ORDER BY v.kek_version");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return CollectRows<DekUsageRecord>(*stmt, [](const Statement& row) {
+  return AllRows<DekUsageRecord>(*stmt, [](const Statement& row) {
     return DekUsageRecord{OptionalVersion(row, 0), row.Int(1)};
   });
 }
@@ -56,7 +47,7 @@ Result<std::vector<SealedVersionRecord>> SqliteTransaction::ListVersionsBelowKek
       "WHERE v.kek_version < ?2 AND c.org_id = ?1 ORDER BY v.kek_version LIMIT ?3");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id).Bind(2, int64_t{kek_version}).Bind(3, int64_t{limit});
-  return CollectRows<SealedVersionRecord>(*stmt, [](const Statement& row) {
+  return AllRows<SealedVersionRecord>(*stmt, [](const Statement& row) {
     SealedVersionRecord r;
     r.org_id = row.Text(0);
     r.credential_id = row.Text(1);
@@ -91,7 +82,7 @@ Result<std::vector<KeyEventRecord>> SqliteTransaction::LatestKeyEvents(const std
       "WHERE id IN (SELECT MAX(id) FROM key_events WHERE org_id = ? GROUP BY kind) ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return CollectRows<KeyEventRecord>(*stmt, [](const Statement& row) {
+  return AllRows<KeyEventRecord>(*stmt, [](const Statement& row) {
     return KeyEventRecord{row.Text(0), row.Text(1), OptionalVersion(row, 2), row.Text(3), row.Int(4)};
   });
 }
@@ -102,7 +93,7 @@ Result<std::vector<TypeCountRecord>> SqliteTransaction::CountCredentialsByType(c
       "ON v.credential_id = c.id AND v.version = c.current_version WHERE c.org_id = ? GROUP BY v.type");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return CollectRows<TypeCountRecord>(*stmt, [](const Statement& row) {
+  return AllRows<TypeCountRecord>(*stmt, [](const Statement& row) {
     return TypeCountRecord{ParseCredentialType(row.Text(0)).value_or(CredentialType::kCustom), row.Int(1)};
   });
 }
@@ -128,7 +119,7 @@ Status SqliteTransaction::SetKekEncryptions(const std::string& org_id, uint32_t 
 Result<std::vector<PendingRootWrapRecord>> SqliteTransaction::ListPendingRootWraps() {
   auto stmt = conn_.Prepare("SELECT kind, org_id, version, wrapped FROM root_rewrap_pending ORDER BY kind, org_id, version");
   if (!stmt.ok()) return stmt.error();
-  return CollectRows<PendingRootWrapRecord>(*stmt, [](const Statement& row) {
+  return AllRows<PendingRootWrapRecord>(*stmt, [](const Statement& row) {
     return PendingRootWrapRecord{row.Text(0), row.Text(1), static_cast<uint32_t>(row.Int(2)), row.Blob(3)};
   });
 }
