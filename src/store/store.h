@@ -65,6 +65,7 @@ class ReadTransaction {
   virtual Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) = 0;
   virtual Result<std::vector<AuditKeyRecord>> ListAuditKeys() = 0;
   virtual Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() = 0;  // oldest first
+  virtual Result<int64_t> LastAuditCheckpointSeq() = 0;  // 0 when there is none
   // The newest record written before `cutoff`, if any.
   virtual Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) = 0;
 };
@@ -115,6 +116,7 @@ class WriteTransaction : public ReadTransaction {
   // ---- Audit trail ----
   virtual Status AppendAudit(const AuditRecord& record) = 0;
   virtual Status PutAuditKey(const AuditKeyRecord& key) = 0;
+  // Keeps an existing checkpoint for the same record: one that verified is never replaced.
   virtual Status PutAuditCheckpoint(const AuditCheckpointRecord& checkpoint) = 0;
   // Deletes the records numbered up to `through_seq`: retention, behind a checkpoint.
   virtual Status PruneAudit(int64_t through_seq) = 0;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -125,8 +126,12 @@ Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record)
   // Inside the store's single writer, so the last record cannot change under us.
   auto last = txn.LastAuditRecord();
   if (!last.ok()) return AuditUnavailable(last.error());
+  // Never a number a checkpoint already vouches for: if the tail was cut off, the gap stays
+  // visible to verify instead of being refilled (and the checkpoint overwritten).
+  auto checkpointed = txn.LastAuditCheckpointSeq();
+  if (!checkpointed.ok()) return AuditUnavailable(checkpointed.error());
   std::vector<uint8_t> previous = *last ? (*last)->hash : std::vector<uint8_t>(32, 0);
-  record.seq = *last ? (*last)->seq + 1 : 1;
+  record.seq = std::max(*last ? (*last)->seq : 0, *checkpointed) + 1;
   if (record.id.empty()) record.id = NewId("aud_");
   if (record.at == 0) record.at = NowMicros();
   if (record.outcome.empty()) record.outcome = "ok";

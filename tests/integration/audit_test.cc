@@ -235,10 +235,13 @@ TEST_F(AuditTest, SignedCheckpointsCatchTruncationAndRewrites) {
   EXPECT_EQ(clean.body["ok"], true) << clean.body.dump();
   EXPECT_GE(clean.body["checkpoints"], 2);
 
-  // Cutting the tail off leaves a chain that links up; the checkpoint at 8 still vouches for it.
+  // Cutting the tail off leaves a chain that links up; the checkpoint at 8 still vouches for it,
+  // and new records are numbered after it, so the gap never closes.
   server_->Stop();
   Sqlite("DELETE FROM audit_events WHERE seq >= 6");
   Start(ServerOptions{{"--audit-checkpoint-every", "4"}});
+  ASSERT_EQ(Call(owner_, "PUT", "/v0/vault/after", json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status, 201);
+  EXPECT_GT(LatestSeq(), 8);
   auto truncated = Call(owner_, "GET", "/v0/audit/verify");
   EXPECT_EQ(truncated.body["ok"], false);
   EXPECT_EQ(truncated.body["firstBadSeq"], 6) << truncated.body.dump();

@@ -93,6 +93,7 @@ class UnavailableRead : public ReadTransaction {
   Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }
   Result<std::vector<AuditKeyRecord>> ListAuditKeys() override { return Fail(); }
   Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override { return Fail(); }
+  Result<int64_t> LastAuditCheckpointSeq() override { return Fail(); }
   Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros) override { return Fail(); }
   Result<std::optional<CredentialRecord>> FindCredential(const std::string&, const std::string&,
                                                          const std::string&, std::optional<int>) override {

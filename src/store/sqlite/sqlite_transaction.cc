@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "store/sqlite/row_readers.h"
+
 namespace coffer::store::sqlite {
 namespace {
 
@@ -88,25 +90,6 @@ void BindOptionalText(Statement& stmt, int index, const std::optional<std::strin
     stmt.Bind(index, *value);
   } else {
     stmt.BindNull(index);
-  }
-}
-
-template <class Record, class Reader>
-Result<std::optional<Record>> FirstRow(Statement& stmt, Reader read) {
-  auto row = stmt.Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<Record>();
-  return std::optional<Record>(read(stmt));
-}
-
-template <class Record, class Reader>
-Result<std::vector<Record>> AllRows(Statement& stmt, Reader read) {
-  std::vector<Record> out;
-  while (true) {
-    auto row = stmt.Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(read(stmt));
   }
 }
 
@@ -427,15 +410,7 @@ AuditRecord ReadAudit(const Statement& row) {
   return r;
 }
 
-Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) {
-  std::vector<AuditRecord> out;
-  while (true) {
-    auto row = stmt.Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(ReadAudit(stmt));
-  }
-}
+Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) { return AllRows<AuditRecord>(stmt, ReadAudit); }
 
 }  // namespace
 
@@ -484,13 +459,9 @@ Result<std::vector<AuditRecord>> SqliteTransaction::ScanAudit(int64_t after_seq,
 Result<std::vector<AuditKeyRecord>> SqliteTransaction::ListAuditKeys() {
   auto stmt = conn_.Prepare("SELECT version, wrapped, created_at FROM audit_keys ORDER BY version");
   if (!stmt.ok()) return stmt.error();
-  std::vector<AuditKeyRecord> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(AuditKeyRecord{static_cast<uint32_t>(stmt->Int(0)), stmt->Blob(1), stmt->Int(2)});
-  }
+  return AllRows<AuditKeyRecord>(*stmt, [](const Statement& row) {
+    return AuditKeyRecord{static_cast<uint32_t>(row.Int(0)), row.Blob(1), row.Int(2)};
+  });
 }
 
 Status SqliteTransaction::AppendAudit(const AuditRecord& r) {
@@ -515,13 +486,17 @@ Status SqliteTransaction::PutAuditKey(const AuditKeyRecord& key) {
 Result<std::vector<AuditCheckpointRecord>> SqliteTransaction::ListAuditCheckpoints() {
   auto stmt = conn_.Prepare("SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq");
   if (!stmt.ok()) return stmt.error();
-  std::vector<AuditCheckpointRecord> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    out.push_back(AuditCheckpointRecord{stmt->Int(0), stmt->Blob(1), stmt->Int(2), stmt->Blob(3)});
-  }
+  return AllRows<AuditCheckpointRecord>(*stmt, [](const Statement& row) {
+    return AuditCheckpointRecord{row.Int(0), row.Blob(1), row.Int(2), row.Blob(3)};
+  });
+}
+
+Result<int64_t> SqliteTransaction::LastAuditCheckpointSeq() {
+  auto stmt = conn_.Prepare("SELECT coalesce(max(seq), 0) FROM audit_checkpoints");
+  if (!stmt.ok()) return stmt.error();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  return *row ? stmt->Int(0) : int64_t{0};
 }
 
 Result<std::optional<int64_t>> SqliteTransaction::LastAuditSeqBefore(UnixMicros cutoff) {
@@ -534,7 +509,7 @@ Result<std::optional<int64_t>> SqliteTransaction::LastAuditSeqBefore(UnixMicros 
 }
 
 Status SqliteTransaction::PutAuditCheckpoint(const AuditCheckpointRecord& c) {
-  auto stmt = conn_.Prepare("INSERT OR REPLACE INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)");
+  auto stmt = conn_.Prepare("INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, c.seq).Bind(2, c.hash).Bind(3, c.at).Bind(4, c.signature).Run();
 }
