@@ -116,6 +116,28 @@ std::string PasswordFromEnvOrPrompt(const char* prompt) {
   return ReadPassword(prompt);
 }
 
+void AddOrg(CLI::App& app) {
+  CLI::App* group = app.add_subcommand("org", "Orgs: separate tenants that share nothing");
+  group->require_subcommand(1);
+  struct Args { CommonFlags flags; std::string name; };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = group->add_subcommand(
+      "create", "Create an org with its own keys and owner (server's first owner only); prints the owner token once");
+  cmd->add_option("name", a->name, "The org's name")->required();
+  AddCommonFlags(cmd, a->flags);
+  cmd->callback([a] {
+    std::exit(Run(a->flags, "POST", [](ApiClient&) { return std::string("/v0/orgs"); },
+                  [a]() -> Result<std::optional<nlohmann::json>> {
+                    return std::optional<nlohmann::json>(nlohmann::json{{"name", a->name}});
+                  },
+                  [](const nlohmann::json& org) {
+                    std::cerr << "Org " << Str(org, "orgId") << " (" << Str(org, "name") << "), owner "
+                              << Str(org, "ownerId") << ": the owner token is shown once, store it now.\n";
+                    std::cout << Str(org, "ownerToken") << "\n";
+                  }));
+  });
+}
+
 void AddIdentity(CLI::App& app) {
   CLI::App* group = app.add_subcommand("identity", "Agent identities: create, list, revoke, restore");
   group->require_subcommand(1);
@@ -345,6 +367,7 @@ void AddSession(CLI::App& app) {
 }  // namespace
 
 void AddIdentityCommands(CLI::App& app) {
+  AddOrg(app);
   AddIdentity(app);
   AddToken(app);
   AddGrant(app);

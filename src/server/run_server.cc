@@ -28,6 +28,7 @@
 #include "vault/audit_retention.h"
 #include "vault/bootstrap.h"
 #include "vault/key_manager.h"
+#include "vault/org_service.h"
 #include "vault/root_rotation.h"
 #include "vault/status_service.h"
 #include "vault/vault.h"
@@ -143,7 +144,8 @@ int RunServer(const ServeOptions& options) {
   api::AddSystemRoutes(router, **store);
   api::AddVaultRoutes(router, vault);
   vault::IdentityService identities(**store, **audit);
-  api::AddIdentityRoutes(router, vault, identities);
+  vault::OrgService orgs(**store, keyring, **audit);
+  api::AddIdentityRoutes(router, vault, identities, orgs);
   api::AddAuditRoutes(router, vault, **audit);
   api::AddTypedRoutes(router, vault);
   api::AddImportRoutes(router, vault);

@@ -1,6 +1,7 @@
 #include "vault/bootstrap.h"
 
 #include "core/principal.h"
+#include "core/secure_wipe.h"
 #include "vault/ids.h"
 
 namespace coffer::vault {
@@ -20,19 +21,27 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
     }
   }
 
-  BootstrapOutcome outcome;
-  outcome.org_id = NewId("org_");
-  std::string token = NewToken();
+  auto created = CreateOrg(store, keyring, kDefaultOrgName);
+  if (!created.ok()) return created.error();
+  return BootstrapOutcome{created->org_id, std::move(created->owner_token)};
+}
+
+Result<NewOrg> CreateOrg(store::Store& store, keyring::Keyring& keyring, const std::string& name,
+                         const std::function<Status(store::WriteTransaction&, const NewOrg&)>& in_same_write) {
+  NewOrg org;
+  org.org_id = NewId("org_");
+  org.owner_identity_id = NewId("idn_");
+  org.owner_token = NewToken();
   const UnixMicros now = NowMicros();
-  auto created = keyring.CreateKek(outcome.org_id, 1);  // fails when an HSM root cannot wrap
+  auto created = keyring.CreateKek(org.org_id, 1);  // fails when an HSM root cannot wrap
   if (!created.ok()) return created.error();
   keyring::WrappedKek kek = std::move(created).value();
   Status written = store.Write([&](store::WriteTransaction& txn) -> Status {
-    COFFER_TRY(txn.InsertOrg(store::OrgRecord{outcome.org_id, kDefaultOrgName, now}));
+    COFFER_TRY(txn.InsertOrg(store::OrgRecord{org.org_id, name, now}));
     COFFER_TRY(txn.InsertKek(store::KekRecord{kek.org_id, kek.version, kek.wrapped, now}));
     store::IdentityRecord owner;
-    owner.id = NewId("idn_");
-    owner.org_id = outcome.org_id;
+    owner.id = org.owner_identity_id;
+    owner.org_id = org.org_id;
     owner.name = kOwnerIdentityName;
     owner.kind = "human";
     owner.role = "owner";
@@ -41,17 +50,20 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
     COFFER_TRY(txn.InsertIdentity(owner));
     store::TokenRecord record;
     record.id = NewId("tok_");
-    record.org_id = outcome.org_id;
+    record.org_id = org.org_id;
     record.identity_id = owner.id;
-    record.hash = HashToken(token);
+    record.hash = HashToken(org.owner_token);
     record.name = "bootstrap owner token";
     record.scopes = scopes::kAll;
     record.created_at = now;
-    return txn.InsertToken(record);
+    COFFER_TRY(txn.InsertToken(record));
+    return in_same_write ? in_same_write(txn, org) : Status::Ok();
   });
-  if (!written.ok()) return written.error();
-  outcome.new_owner_token = std::move(token);
-  return outcome;
+  if (!written.ok()) {
+    SecureWipe(org.owner_token);
+    return written.error();
+  }
+  return org;
 }
 
 }  // namespace coffer::vault

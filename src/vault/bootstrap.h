@@ -2,6 +2,7 @@
 // create the default org, its first KEK, the owner identity and the owner's token.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,17 @@ struct BootstrapOutcome {
 
 inline constexpr const char* kDefaultOrgName = "default";
 inline constexpr const char* kOwnerIdentityName = "owner";
+
+struct NewOrg {
+  std::string org_id;
+  std::string owner_identity_id;
+  std::string owner_token;  // to be shown once
+};
+
+// Creates an org with its first KEK, its owner identity and the owner's first token, in one write;
+// `in_same_write` adds to that write (the record of who created it).
+Result<NewOrg> CreateOrg(store::Store& store, keyring::Keyring& keyring, const std::string& name,
+                         const std::function<Status(store::WriteTransaction&, const NewOrg&)>& in_same_write = {});
 
 // Fails (with a message naming the fix) when the root key does not open the stored KEKs.
 Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyring);

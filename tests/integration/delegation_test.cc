@@ -254,6 +254,41 @@ TEST_F(DelegationTest, PeopleLogInWithPasswordsAndGuessingIsThrottled) {
 }
 
 // Every vault endpoint x every scope x (own, granted, another identity's, revoked) -> status.
+TEST_F(DelegationTest, NothingCrossesOrgs) {
+  auto created = Call(owner_, "POST", "/v0/orgs", json{{"name", "tenant-b"}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  const std::string b_owner = created.body["ownerToken"];
+  EXPECT_TRUE(b_owner.starts_with("cof_"));
+  EXPECT_NE(created.body["orgId"], Call(owner_, "GET", "/v0/me").body["orgId"]);
+
+  std::string a_agent = CreateIdentity(owner_, "a-agent");
+  ASSERT_EQ(Status(owner_, "PUT", "/v0/vault/shared-name", Secret("from-a")), 201);
+  ASSERT_EQ(Status(b_owner, "PUT", "/v0/vault/shared-name", Secret("from-b")), 201);
+  // The same name in two orgs is two credentials.
+  EXPECT_EQ(Call(owner_, "GET", "/v0/vault/shared-name").body["data"]["key"], "from-a");
+  EXPECT_EQ(Call(b_owner, "GET", "/v0/vault/shared-name").body["data"]["key"], "from-b");
+
+  // Org B's owner sees none of org A's identities, cannot give one a token or a grant, and its
+  // audit trail holds none of org A's records.
+  EXPECT_EQ(Status(b_owner, "GET", "/v0/identities/" + a_agent), 404);
+  EXPECT_EQ(Status(b_owner, "POST", "/v0/identities/" + a_agent + "/tokens", json{{"name", "steal"}}), 404);
+  std::string b_self = Call(b_owner, "GET", "/v0/me").body["identity"]["id"];
+  // Grants go to strict descendants only: the same refusal whether or not the id exists elsewhere.
+  EXPECT_EQ(Status(b_owner, "POST", "/v0/identities/" + b_self + "/grants",
+                   json{{"granteeId", a_agent}, {"pattern", "*"}, {"scopes", {"vault:read"}}}),
+            422);
+  for (const auto& identity : Call(b_owner, "GET", "/v0/identities").body["identities"]) {
+    EXPECT_NE(identity["id"], a_agent);
+  }
+  for (const auto& event : Call(b_owner, "GET", "/v0/audit?limit=1000").body["events"]) {
+    EXPECT_EQ(event["orgId"], created.body["orgId"]) << event.dump();
+  }
+  // Only the server's first owner creates orgs; org B's owner cannot, nor can an agent.
+  EXPECT_EQ(Status(b_owner, "POST", "/v0/orgs", json{{"name", "tenant-c"}}), 403);
+  EXPECT_EQ(Status(CreateToken(owner_, a_agent), "POST", "/v0/orgs", json{{"name", "tenant-c"}}), 403);
+  EXPECT_EQ(Status(owner_, "POST", "/v0/orgs", json{{"name", "bad/name"}}), 400);
+}
+
 TEST_F(DelegationTest, AuthorizationMatrix) {
   std::string parent = CreateIdentity(owner_, "parent");
   std::string parent_token = CreateToken(owner_, parent);
@@ -268,14 +303,18 @@ TEST_F(DelegationTest, AuthorizationMatrix) {
   ASSERT_EQ(Status(revoked_token, "PUT", "/v0/vault/mine", Secret("r")), 201);
   ASSERT_EQ(Status(owner_, "POST", "/v0/identities/" + revoked + "/revoke"), 200);
 
-  enum class Target { kOwn, kGranted, kOther, kRevoked };
+  auto second_org = Call(owner_, "POST", "/v0/orgs", json{{"name", "tenant-b"}});
+  ASSERT_EQ(second_org.status, 201) << second_org.body.dump();
+  const std::string other_org_owner = second_org.body["ownerToken"];
+
+  enum class Target { kOwn, kGranted, kOther, kOtherOrg, kRevoked };
   struct Endpoint { std::string method; std::string scope; };
   const std::vector<Endpoint> endpoints = {{"GET", "vault:read"}, {"PUT", "vault:write"}, {"DELETE", "vault:delete"}};
   int cell = 0;
   for (const std::string& scope : kVaultScopes) {
     std::string token = CreateToken(parent_token, caller, std::vector<std::string>{scope});
     for (const auto& endpoint : endpoints) {
-      for (Target target : {Target::kOwn, Target::kGranted, Target::kOther, Target::kRevoked}) {
+      for (Target target : {Target::kOwn, Target::kGranted, Target::kOther, Target::kOtherOrg, Target::kRevoked}) {
         // A fresh credential per cell, so deletes and overwrites do not leak into other cells.
         std::string name = (target == Target::kGranted ? "granted-" : "cell-") + std::to_string(++cell);
         std::string use_token = token;
@@ -288,6 +327,9 @@ TEST_F(DelegationTest, AuthorizationMatrix) {
         if (target == Target::kOther) {
           ASSERT_EQ(Status(other_token, "PUT", "/v0/vault/" + name, Secret("v")), 201);
         }
+        if (target == Target::kOtherOrg) {
+          ASSERT_EQ(Status(other_org_owner, "PUT", "/v0/vault/" + name, Secret("v")), 201);
+        }
         if (target == Target::kRevoked) {
           use_token = revoked_token;
           name = "mine";
@@ -298,9 +340,9 @@ TEST_F(DelegationTest, AuthorizationMatrix) {
           expected = 401;
         } else if (!allowed) {
           expected = 403;
-        } else if (target == Target::kOther) {
-          // Another identity's credential is invisible: reads and deletes miss, a write creates
-          // the caller's own credential of that name.
+        } else if (target == Target::kOther || target == Target::kOtherOrg) {
+          // Another identity's (or org's) credential is invisible: reads and deletes miss, a write
+          // creates the caller's own credential of that name.
           expected = endpoint.method == "PUT" ? 201 : 404;
         } else {
           expected = 200;
@@ -319,6 +361,13 @@ TEST_F(DelegationTest, AuthorizationMatrix) {
         EXPECT_EQ(c["name"].get<std::string>().rfind("granted-", 0), std::string::npos) << "granted credentials are not listed";
       }
     }
+  }
+  // The other org's credentials were never touched either.
+  auto other_org_list = Call(other_org_owner, "GET", "/v0/vault?limit=500");
+  ASSERT_EQ(other_org_list.status, 200);
+  EXPECT_FALSE(other_org_list.body["credentials"].empty());
+  for (const auto& c : other_org_list.body["credentials"]) {
+    EXPECT_EQ(Call(other_org_owner, "GET", "/v0/vault/" + c["name"].get<std::string>()).body["data"]["key"], "v");
   }
   // The other identity's credentials were never touched by any of it.
   auto others = Call(other_token, "GET", "/v0/vault?limit=500");

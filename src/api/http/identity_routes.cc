@@ -350,11 +350,31 @@ void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) 
   });
 }
 
+void AddOrgRoutes(Router& router, vault::Vault& vault, vault::OrgService& orgs) {
+  router.Add("POST", "/v0/orgs", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      return WithBody(r, {"name"}, [&](const BodyFields& f) {
+        COFFER_FIELD(name, f.RequiredString("name"));
+        auto created = orgs.Create(caller, *name);
+        if (!created.ok()) return ErrorResponse(created.error());
+        auto response = JsonResponse(201, {{"orgId", created->org_id},
+                                           {"name", *name},
+                                           {"ownerId", created->owner_identity_id},
+                                           {"ownerToken", created->owner_token},
+                                           {"note", "the owner token is shown once: store it now"}});
+        SecureWipe(created->owner_token);
+        return response;
+      });
+    });
+  });
+}
+
 #undef COFFER_FIELD
 
 }  // namespace
 
-void AddIdentityRoutes(Router& router, vault::Vault& vault, IdentityService& identities) {
+void AddIdentityRoutes(Router& router, vault::Vault& vault, IdentityService& identities, vault::OrgService& orgs) {
+  AddOrgRoutes(router, vault, orgs);
   AddIdentityManagement(router, vault, identities);
   AddTokenRoutes(router, vault, identities);
   AddGrantRoutes(router, vault, identities);
