@@ -302,10 +302,11 @@ void AddGrant(CLI::App& app) {
 
 void AddSession(CLI::App& app) {
   {
-    struct Args { CommonFlags flags; std::string username; };
+    struct Args { CommonFlags flags; std::string username, totp; };
     auto a = std::make_shared<Args>();
     CLI::App* cmd = app.add_subcommand("login", "Log in as a person; prints a session token (12 h)");
     cmd->add_option("username", a->username, "Your username")->required();
+    cmd->add_option("--totp", a->totp, "The 6-digit code from your authenticator app, when two-factor login is on");
     AddCommonFlags(cmd, a->flags);
     cmd->footer("The password comes from COFFER_PASSWORD, else a no-echo prompt, else one line of stdin.");
     cmd->callback([a] {
@@ -313,6 +314,7 @@ void AddSession(CLI::App& app) {
                     [a]() -> Result<std::optional<nlohmann::json>> {
                       std::string password = PasswordFromEnvOrPrompt("Password: ");
                       nlohmann::json body = {{"username", a->username}, {"password", password}};
+                      if (!a->totp.empty()) body["totp"] = a->totp;
                       SecureWipe(password);
                       return std::optional<nlohmann::json>(body);
                     },
@@ -366,12 +368,48 @@ void AddSession(CLI::App& app) {
 
 }  // namespace
 
+void AddSecondFactor(CLI::App& app) {
+  CLI::App* group = app.add_subcommand("2fa", "Two-factor login for people: enable, confirm, disable");
+  group->require_subcommand(1);
+  {
+    auto flags = std::make_shared<CommonFlags>();
+    CLI::App* cmd = group->add_subcommand("enable", "Make a TOTP key for your authenticator app (confirm it next)");
+    AddCommonFlags(cmd, *flags);
+    cmd->callback([flags] {
+      std::exit(Run(*flags, "POST", [](ApiClient&) { return "/v0/me/2fa"; }, nullptr, [](const nlohmann::json& r) {
+        std::cerr << "Add this to your authenticator app (shown once), then run `coffer 2fa confirm CODE`:\n";
+        std::cout << Str(r, "otpauthUri") << "\n";
+        std::cerr << "  secret: " << Str(r, "secret") << "\n";
+      }));
+    });
+  }
+  for (const std::string step : {"confirm", "disable"}) {
+    struct Args { CommonFlags flags; std::string code; };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = group->add_subcommand(
+        step, step == "confirm" ? "Turn two-factor login on with a code from the app"
+                                : "Turn two-factor login off (needs a current code)");
+    cmd->add_option("code", a->code, "The current 6-digit code")->required();
+    AddCommonFlags(cmd, a->flags);
+    cmd->callback([a, step] {
+      std::exit(Run(a->flags, "POST", [step](ApiClient&) { return "/v0/me/2fa/" + step; },
+                    [a]() -> Result<std::optional<nlohmann::json>> {
+                      return std::optional<nlohmann::json>(nlohmann::json{{"code", a->code}});
+                    },
+                    [step](const nlohmann::json&) {
+                      std::cout << "Two-factor login is " << (step == "confirm" ? "on" : "off") << ".\n";
+                    }));
+    });
+  }
+}
+
 void AddIdentityCommands(CLI::App& app) {
   AddOrg(app);
   AddIdentity(app);
   AddToken(app);
   AddGrant(app);
   AddSession(app);
+  AddSecondFactor(app);
 }
 
 }  // namespace coffer::cli

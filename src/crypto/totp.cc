@@ -95,6 +95,25 @@ Status ValidateTotpParams(const TotpParams& params) {
   return Status::Ok();
 }
 
+std::string Base32Encode(std::span<const uint8_t> data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  out.reserve((data.size() * 8 + 4) / 5);
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (uint8_t byte : data) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  buffer = 0;
+  return out;
+}
+
 Result<std::vector<uint8_t>> Base32Decode(std::string_view text) {
   std::vector<uint8_t> out;
   out.reserve(text.size() * 5 / 8);

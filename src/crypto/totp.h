@@ -42,6 +42,9 @@ struct TotpCode {
 // prefixes the name of the text ("data.secret "). The caller wipes the returned key when done.
 Result<std::vector<uint8_t>> Base32Decode(std::string_view text);
 
+// RFC 4648 base32 without padding, as authenticator apps expect secrets. The caller wipes it.
+std::string Base32Encode(std::span<const uint8_t> data);
+
 // Checks that `text` is a usable TOTP secret (non-empty valid base32) without keeping the key.
 Status ValidateBase32Secret(std::string_view text);
 

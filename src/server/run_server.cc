@@ -143,9 +143,10 @@ int RunServer(const ServeOptions& options) {
   api::Router router;
   api::AddSystemRoutes(router, **store);
   api::AddVaultRoutes(router, vault);
-  vault::IdentityService identities(**store, **audit);
+  vault::SecondFactor second_factor(**store, keyring, **audit);
+  vault::IdentityService identities(**store, **audit, second_factor);
   vault::OrgService orgs(**store, keyring, **audit);
-  api::AddIdentityRoutes(router, vault, identities, orgs);
+  api::AddIdentityRoutes(router, vault, identities, orgs, second_factor);
   api::AddAuditRoutes(router, vault, **audit);
   api::AddTypedRoutes(router, vault);
   api::AddImportRoutes(router, vault);

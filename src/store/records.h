@@ -44,6 +44,10 @@ struct HumanRecord {
   std::string identity_id;
   std::string username;
   std::string password_hash;  // Argon2id, libsodium's encoded string (algorithm, parameters, salt)
+  // The second factor: a TOTP key wrapped under the root key, in use once confirmed with a code.
+  std::vector<uint8_t> totp_wrapped;  // empty: none
+  bool totp_confirmed = false;
+  int64_t totp_last_step = 0;  // the newest time step a code was accepted for: no replays
 };
 
 // Attenuated sharing: `grantee` may act on the granter's credentials whose names match `pattern`

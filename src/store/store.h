@@ -32,6 +32,8 @@ class ReadTransaction {
   virtual Result<std::vector<GrantRecord>> ListGrantsTo(const std::string& grantee_id) = 0;
   virtual Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string& granter_id) = 0;
   virtual Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string& username) = 0;
+  virtual Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string& identity_id) = 0;
+  virtual Result<std::vector<HumanRecord>> ListHumansWithTotp() = 0;
 
   // The newest version when `version` is empty. Versions that were pruned are not found.
   virtual Result<std::optional<CredentialRecord>> FindCredential(const std::string& org_id,
@@ -84,6 +86,11 @@ class WriteTransaction : public ReadTransaction {
   virtual Result<bool> RevokeToken(const std::string& id, UnixMicros at) = 0;
   virtual Result<bool> RevokeGrant(const std::string& id, UnixMicros at) = 0;
   virtual Status SetHumanPassword(const std::string& identity_id, const std::string& password_hash) = 0;
+  // Empty `wrapped` removes the second factor.
+  virtual Status SetHumanTotp(const std::string& identity_id, const std::vector<uint8_t>& wrapped, bool confirmed) = 0;
+  virtual Status SetHumanTotpLastStep(const std::string& identity_id, int64_t step) = 0;
+  // Root rotation: the same key, wrapped under the new root.
+  virtual Status ReplaceHumanTotpWrap(const std::string& identity_id, const std::vector<uint8_t>& wrapped) = 0;
   // Deletes every credential (all versions) in one identity's partition; returns how many.
   virtual Result<int64_t> PurgeCredentials(const std::string& org_id, const std::string& identity_id) = 0;
 

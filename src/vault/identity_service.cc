@@ -503,6 +503,7 @@ Status IdentityService::SetPassword(const Principal& caller, const std::string& 
 }
 
 Result<IssuedToken> IdentityService::Login(const std::string& username, const std::string& password,
+                                           const std::optional<std::string>& totp_code,
                                            const RequestContext& context) {
   static const Error kWrong = MakeError(ErrorCode::kUnauthenticated, "the username or password is wrong");
   if (auto wait = throttle_.RetryAfter(username, context.source_ip)) {
@@ -521,15 +522,39 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
   } else {
     crypto::BurnPasswordVerification(password);  // same cost whether or not the account exists
   }
+  // The second factor, once on: checked only after the password, and failing the same way.
+  Error refusal = kWrong;
+  std::optional<int64_t> totp_step;
+  if (verified && (*human)->totp_confirmed) {
+    auto step = totp_code ? second_factor_.Verify(**human, *totp_code)
+                          : Result<int64_t>(MakeError(ErrorCode::kUnauthenticated,
+                                                      "this account has two-factor login on: send `totp` with the "
+                                                      "6-digit code from your authenticator app"));
+    if (step.ok()) {
+      totp_step = *step;
+    } else {
+      verified = false;
+      refusal = step.error();
+    }
+  }
   if (!verified) {
     throttle_.RecordFailure(username, context.source_ip);
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
-    AuditLog::SetFailure(record, kWrong);
+    AuditLog::SetFailure(record, refusal);
     if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
-    return kWrong;
+    return refusal;
   }
   Result<IssuedToken> issued = kWrong;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
+    if (totp_step) {
+      // Checked again inside the single writer: of two logins racing with one code, one wins.
+      auto current = txn.FindHumanByIdentity((*human)->identity_id);
+      if (!current.ok()) return current.error();
+      if (!*current || (*current)->totp_last_step >= *totp_step) {
+        return MakeError(ErrorCode::kUnauthenticated, "the two-factor code was already used: wait for the next one");
+      }
+      COFFER_TRY(txn.SetHumanTotpLastStep((*human)->identity_id, *totp_step));
+    }
     auto chain = LoadChain(txn, (*human)->identity_id);
     if (!chain.ok() || !ChainIsActive(*chain)) return kWrong;
     const store::IdentityRecord& identity = chain->back();

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "store/store.h"
 #include "vault/audit_log.h"
+#include "vault/second_factor.h"
 #include "vault/login_throttle.h"
 
 namespace coffer::vault {
@@ -56,7 +57,8 @@ inline constexpr size_t kMinPasswordLength = 12;
 class IdentityService {
  public:
   // Every change, and every login, allowed or refused, leaves one record in `audit`.
-  IdentityService(store::Store& store, AuditLog& audit) : store_(store), audit_(audit) {}
+  IdentityService(store::Store& store, AuditLog& audit, const SecondFactor& second_factor)
+      : store_(store), audit_(audit), second_factor_(second_factor) {}
 
   Result<store::IdentityRecord> CreateIdentity(const Principal& caller, const CreateIdentityRequest& request);
   // Org admins see every identity; others see themselves and their descendants.
@@ -78,8 +80,9 @@ class IdentityService {
   Status RevokeGrant(const Principal& caller, const std::string& identity_id, const std::string& grant_id);
 
   Result<store::IdentityRecord> CreateHuman(const Principal& caller, const CreateHumanRequest& request);
+  // `totp_code` is required once the person has turned on a second factor.
   Result<IssuedToken> Login(const std::string& username, const std::string& password,
-                            const RequestContext& context);
+                            const std::optional<std::string>& totp_code, const RequestContext& context);
   // The bootstrap owner has no password until it sets one here (no current password needed then).
   Status SetPassword(const Principal& caller, const std::string& current_password,
                      const std::string& new_password);
@@ -108,6 +111,7 @@ class IdentityService {
 
   store::Store& store_;
   AuditLog& audit_;
+  const SecondFactor& second_factor_;
   LoginThrottle throttle_;
 };
 

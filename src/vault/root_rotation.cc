@@ -5,12 +5,14 @@
 #include <vector>
 
 #include "core/log.h"
+#include "vault/second_factor.h"
 
 namespace coffer::vault {
 namespace {
 
 constexpr const char* kPendingKek = "kek";
 constexpr const char* kPendingAudit = "audit";
+constexpr const char* kPendingSecondFactor = "totp";  // org_id holds the person's identity id
 // The purpose the audit chain key is wrapped under (vault/audit_log.cc); a root rotation test
 // starts the server afterwards, so a mismatch cannot go unnoticed.
 constexpr std::string_view kAuditKeyPurpose = "audit-chain";
@@ -45,6 +47,10 @@ Status ApplyPendingWraps(store::WriteTransaction& txn, const std::vector<store::
   for (const auto& p : pending) {
     if (p.kind == kPendingKek) {
       COFFER_TRY(txn.ReplaceKekWrap(p.org_id, p.version, p.wrapped));
+      continue;
+    }
+    if (p.kind == kPendingSecondFactor) {
+      COFFER_TRY(txn.ReplaceHumanTotpWrap(p.org_id, p.wrapped));
       continue;
     }
     for (const auto& key : *audit_keys) {
@@ -129,6 +135,14 @@ Result<RootRotationOutcome> RotateRootKey(store::Store& store, keyring::Keyring&
     auto wrapped = keyring.RewrapUnderNewRoot(key.wrapped, kAuditKeyPurpose, new_root);
     if (!wrapped.ok()) return wrapped.error();
     pending.push_back(store::PendingRootWrapRecord{kPendingAudit, "", key.version, std::move(wrapped).value()});
+    ++outcome.other_keys_rewrapped;
+  }
+  auto people = store.BeginRead()->ListHumansWithTotp();
+  if (!people.ok()) return people.error();
+  for (const auto& human : *people) {
+    auto wrapped = keyring.RewrapUnderNewRoot(human.totp_wrapped, SecondFactorKeyPurpose(human.identity_id), new_root);
+    if (!wrapped.ok()) return wrapped.error();
+    pending.push_back(store::PendingRootWrapRecord{kPendingSecondFactor, human.identity_id, 0, std::move(wrapped).value()});
     ++outcome.other_keys_rewrapped;
   }
 

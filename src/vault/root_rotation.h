@@ -1,6 +1,6 @@
 // Loading the key hierarchy at start-up, and rotating the root key that wraps it.
 //
-// The root key wraps every KEK and the audit chain key. Rotation re-wraps all of them under a new
+// The root key wraps every KEK, the audit chain key and people's second-factor keys. Rotation re-wraps all of them under a new
 // root in durable phases, so a crash at any point leaves a data directory that opens with exactly
 // one of the two roots:
 //   1. every key's new wrap is stored beside its old one (root_rewrap_pending), in one transaction;
@@ -26,7 +26,7 @@ Status LoadKeyHierarchy(store::Store& store, keyring::Keyring& keyring);
 
 struct RootRotationOutcome {
   int keks_rewrapped = 0;
-  int other_keys_rewrapped = 0;  // the audit chain key
+  int other_keys_rewrapped = 0;  // the audit chain key and people's second-factor keys
 };
 
 // Re-wraps every root-wrapped key (loaded with the old root into `keyring`) under `new_root`.

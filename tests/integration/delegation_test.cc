@@ -2,10 +2,13 @@
 // delegation chain human > agent > sub-agent > sub-sub-agent and the authorization matrix.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <filesystem>
 #include <thread>
 
 #include "coffer_process.h"
 #include "core/time.h"
+#include "crypto/totp.h"
 
 namespace coffer::testing {
 namespace {
@@ -254,6 +257,62 @@ TEST_F(DelegationTest, PeopleLogInWithPasswordsAndGuessingIsThrottled) {
 }
 
 // Every vault endpoint x every scope x (own, granted, another identity's, revoked) -> status.
+// The code an authenticator app shows `offset_seconds` from now for a base32 `secret`.
+std::string AppCode(const std::string& secret, int64_t offset_seconds) {
+  auto code = crypto::TotpFromBase32(secret, std::time(nullptr) + offset_seconds, crypto::TotpParams{});
+  EXPECT_TRUE(code.ok());
+  return code.ok() ? code->code : "";
+}
+
+TEST_F(DelegationTest, TwoFactorLoginNeedsAFreshCodeOnceConfirmed) {
+  ASSERT_EQ(Status(owner_, "POST", "/v0/humans",
+                   json{{"username", "alice"}, {"password", "alice's long password"}, {"role", "member"}}), 201);
+  const json credentials = {{"username", "alice"}, {"password", "alice's long password"}};
+  auto login = Call("", "POST", "/v0/auth/login", credentials);
+  ASSERT_EQ(login.status, 200) << login.body.dump();
+  const std::string session = login.body["token"];
+
+  auto enrolled = Call(session, "POST", "/v0/me/2fa");
+  ASSERT_EQ(enrolled.status, 201) << enrolled.body.dump();
+  const std::string secret = enrolled.body["secret"];
+  EXPECT_NE(enrolled.body["otpauthUri"].get<std::string>().find("secret=" + secret), std::string::npos);
+  EXPECT_EQ(Call("", "POST", "/v0/auth/login", credentials).status, 200) << "not in force until confirmed";
+  EXPECT_EQ(Status(owner_, "POST", "/v0/me/2fa/confirm", json{{"code", AppCode(secret, 0)}}), 409)
+      << "the owner has no password, so no second factor to confirm";
+  EXPECT_EQ(Status(session, "POST", "/v0/me/2fa/confirm", json{{"code", AppCode(secret, 600)}}), 401);
+  ASSERT_EQ(Status(session, "POST", "/v0/me/2fa/confirm", json{{"code", AppCode(secret, 0)}}), 200);
+
+  auto without = Call("", "POST", "/v0/auth/login", credentials);
+  EXPECT_EQ(without.status, 401);
+  EXPECT_NE(without.body.dump().find("two-factor"), std::string::npos) << without.body.dump();
+  json with = credentials;
+  with["totp"] = AppCode(secret, -600);
+  EXPECT_EQ(Call("", "POST", "/v0/auth/login", with).status, 401) << "a stale code";
+  // The next window's code (clock drift allows one step either way) is fresh; it works once.
+  with["totp"] = AppCode(secret, 30);
+  auto second = Call("", "POST", "/v0/auth/login", with);
+  EXPECT_EQ(second.status, 200) << second.body.dump();
+  EXPECT_EQ(Call("", "POST", "/v0/auth/login", with).status, 401) << "a code works once";
+  EXPECT_EQ(Status(session, "POST", "/v0/me/2fa/disable", json{{"code", AppCode(secret, 600)}}), 401);
+
+  // After a root key rotation the key still opens: the replayed code is refused as replayed.
+  server_->Stop();
+  auto rotated = RunCoffer({"keys", "rotate-root", "--data-dir", dir_.path()});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+  server_ = std::make_unique<CofferServer>(dir_.path());
+  ASSERT_TRUE(server_->started()) << server_->stderr_text();
+  auto replayed = Call("", "POST", "/v0/auth/login", with);
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_NE(replayed.body.dump().find("already used"), std::string::npos) << replayed.body.dump();
+  // And the secret never reached the database or the logs.
+  server_->Stop();
+  EXPECT_EQ(server_->stderr_text().find(secret), std::string::npos);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (!entry.is_regular_file()) continue;
+    EXPECT_EQ(ReadFile(entry.path()).find(secret), std::string::npos) << entry.path();
+  }
+}
+
 TEST_F(DelegationTest, NothingCrossesOrgs) {
   auto created = Call(owner_, "POST", "/v0/orgs", json{{"name", "tenant-b"}});
   ASSERT_EQ(created.status, 201) << created.body.dump();

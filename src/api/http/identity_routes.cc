@@ -302,10 +302,11 @@ void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) 
     });
   });
   router.Add("POST", "/v0/auth/login", [&](const ApiRequest& r, const PathParams&) {
-    return WithBody(r, {"username", "password"}, [&](const BodyFields& f) {
+    return WithBody(r, {"username", "password", "totp"}, [&](const BodyFields& f) {
       COFFER_FIELD(username, f.RequiredString("username"));
       COFFER_FIELD(password, f.RequiredString("password"));
-      auto issued = ids.Login(*username, *password, ContextOf(r));
+      COFFER_FIELD(totp, f.OptionalString("totp"));
+      auto issued = ids.Login(*username, *password, *totp, ContextOf(r));
       SecureWipe(*password);
       if (!issued.ok()) {
         ApiResponse response = ErrorResponse(issued.error());
@@ -369,12 +370,47 @@ void AddOrgRoutes(Router& router, vault::Vault& vault, vault::OrgService& orgs) 
   });
 }
 
+void AddSecondFactorRoutes(Router& router, vault::Vault& vault, vault::SecondFactor& second_factor) {
+  router.Add("POST", "/v0/me/2fa", [&](const ApiRequest& r, const PathParams&) {
+    return WithPrincipal(vault, r, [&](const Principal& caller) {
+      // No body to read: whatever was sent is ignored.
+      if (Status s = CheckQuery(r, {}); !s.ok()) return ErrorResponse(s.error());
+      {
+        auto enrollment = second_factor.Enroll(caller);
+        if (!enrollment.ok()) return ErrorResponse(enrollment.error());
+        auto response = JsonResponse(201, {{"secret", enrollment->secret},
+                                           {"otpauthUri", enrollment->uri},
+                                           {"confirmed", false},
+                                           {"note", "add it to your authenticator app, then confirm with a code: "
+                                                    "POST /v0/me/2fa/confirm {\"code\": \"123456\"}"}});
+        SecureWipe(enrollment->secret);
+        SecureWipe(enrollment->uri);
+        return response;
+      }
+    });
+  });
+  for (const std::string step : {"confirm", "disable"}) {
+    router.Add("POST", "/v0/me/2fa/" + step, [&, step](const ApiRequest& r, const PathParams&) {
+      return WithPrincipal(vault, r, [&](const Principal& caller) {
+        return WithBody(r, {"code"}, [&](const BodyFields& f) {
+          COFFER_FIELD(code, f.RequiredString("code"));
+          Status done = step == "confirm" ? second_factor.Confirm(caller, *code) : second_factor.Disable(caller, *code);
+          if (!done.ok()) return ErrorResponse(done.error());
+          return JsonResponse(200, {{"twoFactor", step == "confirm"}});
+        });
+      });
+    });
+  }
+}
+
 #undef COFFER_FIELD
 
 }  // namespace
 
-void AddIdentityRoutes(Router& router, vault::Vault& vault, IdentityService& identities, vault::OrgService& orgs) {
+void AddIdentityRoutes(Router& router, vault::Vault& vault, IdentityService& identities, vault::OrgService& orgs,
+                       vault::SecondFactor& second_factor) {
   AddOrgRoutes(router, vault, orgs);
+  AddSecondFactorRoutes(router, vault, second_factor);
   AddIdentityManagement(router, vault, identities);
   AddTokenRoutes(router, vault, identities);
   AddGrantRoutes(router, vault, identities);

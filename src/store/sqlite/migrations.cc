@@ -184,6 +184,12 @@ CREATE TABLE audit_checkpoints (
   signature BLOB NOT NULL
 );
 )sql",
+      // 6: a TOTP second factor for people, its key wrapped under the root key like the audit key.
+      R"sql(
+ALTER TABLE humans ADD COLUMN totp_wrapped BLOB;
+ALTER TABLE humans ADD COLUMN totp_confirmed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE humans ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

@@ -88,6 +88,8 @@ class UnavailableRead : public ReadTransaction {
   Result<std::vector<GrantRecord>> ListGrantsTo(const std::string&) override { return Fail(); }
   Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string&) override { return Fail(); }
   Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string&) override { return Fail(); }
+  Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string&) override { return Fail(); }
+  Result<std::vector<HumanRecord>> ListHumansWithTotp() override { return Fail(); }
   Result<std::optional<AuditRecord>> LastAuditRecord() override { return Fail(); }
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery&) override { return Fail(); }
   Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }

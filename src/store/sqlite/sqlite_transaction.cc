@@ -197,13 +197,35 @@ Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsFrom(const std::st
   return AllRows<GrantRecord>(*stmt, ReadGrant);
 }
 
+namespace {
+
+constexpr const char* kHumanColumns =
+    "identity_id, username, password_hash, coalesce(totp_wrapped, x''), totp_confirmed, totp_last_step";
+
+HumanRecord ReadHuman(const Statement& row) {
+  return HumanRecord{row.Text(0), row.Text(1), row.Text(2), row.Blob(3), row.Int(4) != 0, row.Int(5)};
+}
+
+}  // namespace
+
 Result<std::optional<HumanRecord>> SqliteTransaction::FindHumanByUsername(const std::string& username) {
-  auto stmt = conn_.Prepare("SELECT identity_id, username, password_hash FROM humans WHERE username = ?");
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE username = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, username);
-  return FirstRow<HumanRecord>(*stmt, [](const Statement& row) {
-    return HumanRecord{row.Text(0), row.Text(1), row.Text(2)};
-  });
+  return FirstRow<HumanRecord>(*stmt, ReadHuman);
+}
+
+Result<std::optional<HumanRecord>> SqliteTransaction::FindHumanByIdentity(const std::string& identity_id) {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE identity_id = ?");
+  if (!stmt.ok()) return stmt.error();
+  stmt->Bind(1, identity_id);
+  return FirstRow<HumanRecord>(*stmt, ReadHuman);
+}
+
+Result<std::vector<HumanRecord>> SqliteTransaction::ListHumansWithTotp() {
+  auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE totp_wrapped IS NOT NULL");
+  if (!stmt.ok()) return stmt.error();
+  return AllRows<HumanRecord>(*stmt, ReadHuman);
 }
 
 Result<std::optional<CredentialRecord>> SqliteTransaction::FindCredential(
@@ -327,6 +349,31 @@ Status SqliteTransaction::SetHumanPassword(const std::string& identity_id, const
   auto stmt = conn_.Prepare("UPDATE humans SET password_hash = ? WHERE identity_id = ?");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, password_hash).Bind(2, identity_id).Run();
+}
+
+Status SqliteTransaction::SetHumanTotp(const std::string& identity_id, const std::vector<uint8_t>& wrapped,
+                                       bool confirmed) {
+  auto stmt = conn_.Prepare(
+      "UPDATE humans SET totp_wrapped = ?, totp_confirmed = ?, totp_last_step = 0 WHERE identity_id = ?");
+  if (!stmt.ok()) return stmt.error();
+  if (wrapped.empty()) {
+    stmt->BindNull(1);
+  } else {
+    stmt->Bind(1, std::span<const uint8_t>(wrapped));
+  }
+  return stmt->Bind(2, int64_t{confirmed ? 1 : 0}).Bind(3, identity_id).Run();
+}
+
+Status SqliteTransaction::ReplaceHumanTotpWrap(const std::string& identity_id, const std::vector<uint8_t>& wrapped) {
+  auto stmt = conn_.Prepare("UPDATE humans SET totp_wrapped = ? WHERE identity_id = ? AND totp_wrapped IS NOT NULL");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, std::span<const uint8_t>(wrapped)).Bind(2, identity_id).Run();
+}
+
+Status SqliteTransaction::SetHumanTotpLastStep(const std::string& identity_id, int64_t step) {
+  auto stmt = conn_.Prepare("UPDATE humans SET totp_last_step = ? WHERE identity_id = ?");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, step).Bind(2, identity_id).Run();
 }
 
 Result<int64_t> SqliteTransaction::PurgeCredentials(const std::string& org_id, const std::string& identity_id) {

@@ -22,6 +22,8 @@ class SqliteTransaction : public WriteTransaction {
   Result<std::vector<GrantRecord>> ListGrantsTo(const std::string& grantee_id) override;
   Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string& granter_id) override;
   Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string& username) override;
+  Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string& identity_id) override;
+  Result<std::vector<HumanRecord>> ListHumansWithTotp() override;
   Result<std::optional<CredentialRecord>> FindCredential(const std::string& org_id,
                                                          const std::string& identity_id,
                                                          const std::string& name,
@@ -38,6 +40,9 @@ class SqliteTransaction : public WriteTransaction {
   Result<bool> RevokeToken(const std::string& id, UnixMicros at) override;
   Result<bool> RevokeGrant(const std::string& id, UnixMicros at) override;
   Status SetHumanPassword(const std::string& identity_id, const std::string& password_hash) override;
+  Status SetHumanTotp(const std::string& identity_id, const std::vector<uint8_t>& wrapped, bool confirmed) override;
+  Status SetHumanTotpLastStep(const std::string& identity_id, int64_t step) override;
+  Status ReplaceHumanTotpWrap(const std::string& identity_id, const std::vector<uint8_t>& wrapped) override;
   Result<int64_t> PurgeCredentials(const std::string& org_id, const std::string& identity_id) override;
   Status PutCredentialVersion(const CredentialRecord& record) override;
   Result<bool> DeleteCredential(const std::string& org_id, const std::string& identity_id,
