@@ -1,5 +1,5 @@
-// A fixed-size key held in locked, guard-paged memory (libsodium's sodium_malloc): never swapped to
-// disk, never in a core dump, wiped on destruction. Move-only.
+// A fixed-size key held in locked, guard-paged memory (a slot of one sodium_malloc region): never
+// swapped to disk, never in a core dump, wiped on destruction. Move-only.
 #pragma once
 
 #include <cstddef>
