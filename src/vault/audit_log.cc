@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
+#include "vault/bootstrap.h"
 #include "vault/ids.h"
 
 namespace coffer::vault {
@@ -158,24 +159,34 @@ Result<std::vector<store::AuditRecord>> AuditLog::Query(const Principal& caller,
   }
   query.org_id = caller.org_id;
   if (!query.target.empty()) query.target_digest = TargetDigest(query.target);
-  query.include_server_records = caller.IsOrgAdmin();
+  auto read = store_.BeginRead();
+  // Server records (start, stop, retention, unauthenticated attempts with their addresses) are the
+  // operator's, not any tenant's.
+  auto operator_org = IsOperatorOrg(*read, caller.org_id);
+  if (!operator_org.ok()) return operator_org.error();
+  query.include_server_records = caller.IsOrgAdmin() && *operator_org;
   if (!caller.IsOrgAdmin()) query.within_chain_of = caller.identity_id;
-  return store_.BeginRead()->QueryAudit(query);
+  return read->QueryAudit(query);
+}
+
+Status AuditLog::CheckOperator(const Principal& caller) const {
+  const Error refused = MakeError(ErrorCode::kPermissionDenied,
+                                  "the chain spans every org: verifying it and its checkpoints needs an owner or "
+                                  "admin of the server's first org, with the audit:read scope");
+  if (!caller.HasScope(scopes::kAuditRead) || !caller.IsOrgAdmin()) return refused;
+  auto read = store_.BeginRead();
+  auto operator_org = IsOperatorOrg(*read, caller.org_id);
+  if (!operator_org.ok()) return operator_org.error();
+  return *operator_org ? Status::Ok() : refused;
 }
 
 Result<VerifyReport> AuditLog::Verify(const Principal& caller) const {
-  if (!caller.HasScope(scopes::kAuditRead) || !caller.IsOrgAdmin()) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "verifying the whole chain needs an org owner or admin with the audit:read scope");
-  }
+  COFFER_TRY(CheckOperator(caller));
   return VerifyChain();
 }
 
 Result<std::vector<store::AuditCheckpointRecord>> AuditLog::Checkpoints(const Principal& caller) const {
-  if (!caller.HasScope(scopes::kAuditRead) || !caller.IsOrgAdmin()) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "the audit checkpoints need an org owner or admin with the audit:read scope");
-  }
+  COFFER_TRY(CheckOperator(caller));
   return store_.BeginRead()->ListAuditCheckpoints();
 }
 

@@ -52,7 +52,8 @@ class AuditLog {
   Status Record(store::AuditRecord record);
 
   // Walks the whole chain from the first record kept (from the checkpoint before it, once pruned),
-  // checking every checkpoint's signature on the way. Org owners and admins only (audit:read).
+  // checking every checkpoint's signature on the way. The chain spans every org, so this is for
+  // owners and admins of the server's first org (audit:read).
   Result<VerifyReport> Verify(const Principal& caller) const;
 
   // Retention: deletes the records older than `cutoff`, but only after the chain up to them
@@ -65,8 +66,8 @@ class AuditLog {
   Result<std::vector<store::AuditCheckpointRecord>> Checkpoints(const Principal& caller) const;
   crypto::Ed25519PublicKey checkpoint_public_key() const;
 
-  // Records the caller may see, newest first: an org admin sees the whole org (and server
-  // events); anyone else the records of its own delegation subtree. Needs audit:read.
+  // Records the caller may see, newest first: an org admin sees the whole org (and, in the
+  // server's first org, server events); anyone else its own delegation subtree. Needs audit:read.
   Result<std::vector<store::AuditRecord>> Query(const Principal& caller, store::AuditQuery query) const;
 
   // A record of `principal` (its chain, token and request) doing `action` on `target`.
@@ -88,6 +89,7 @@ class AuditLog {
   std::string TargetDigest(std::string_view target) const;
   store::AuditCheckpointRecord SignCheckpoint(int64_t seq, std::vector<uint8_t> hash) const;
   VerifyReport VerifyChain() const;
+  Status CheckOperator(const Principal& caller) const;
 
   store::Store& store_;
   crypto::SecureKey key_;

@@ -26,6 +26,12 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
   return BootstrapOutcome{created->org_id, std::move(created->owner_token)};
 }
 
+Result<bool> IsOperatorOrg(store::ReadTransaction& read, const std::string& org_id) {
+  auto orgs = read.ListOrgs();
+  if (!orgs.ok()) return orgs.error();
+  return !orgs->empty() && orgs->front().id == org_id;
+}
+
 Result<NewOrg> CreateOrg(store::Store& store, keyring::Keyring& keyring, const std::string& name,
                          const std::function<Status(store::WriteTransaction&, const NewOrg&)>& in_same_write) {
   NewOrg org;

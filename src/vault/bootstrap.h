@@ -32,6 +32,10 @@ struct NewOrg {
 Result<NewOrg> CreateOrg(store::Store& store, keyring::Keyring& keyring, const std::string& name,
                          const std::function<Status(store::WriteTransaction&, const NewOrg&)>& in_same_write = {});
 
+// Whether `org_id` is the server's first org, the one created at first start: its owners and
+// admins operate the server (create orgs, read server-wide audit records, verify the whole chain).
+Result<bool> IsOperatorOrg(store::ReadTransaction& read, const std::string& org_id);
+
 // Fails (with a message naming the fix) when the root key does not open the stored KEKs.
 Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyring);
 

@@ -27,10 +27,10 @@ Status OrgService::CheckOperator(const Principal& caller) {
                                   "only the owner of the server's first org may create orgs, with a token that "
                                   "has the identities:write scope");
   if (caller.role != roles::kOwner || !caller.HasScope(scopes::kIdentitiesWrite)) return refused;
-  auto orgs = store_.BeginRead()->ListOrgs();
-  if (!orgs.ok()) return orgs.error();
-  if (orgs->empty() || orgs->front().id != caller.org_id) return refused;
-  return Status::Ok();
+  auto read = store_.BeginRead();
+  auto operator_org = IsOperatorOrg(*read, caller.org_id);
+  if (!operator_org.ok()) return operator_org.error();
+  return *operator_org ? Status::Ok() : refused;
 }
 
 Result<NewOrg> OrgService::Create(const Principal& caller, const std::string& name) {

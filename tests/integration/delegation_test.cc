@@ -336,12 +336,19 @@ TEST_F(DelegationTest, NothingCrossesOrgs) {
   EXPECT_EQ(Status(b_owner, "POST", "/v0/identities/" + b_self + "/grants",
                    json{{"granteeId", a_agent}, {"pattern", "*"}, {"scopes", {"vault:read"}}}),
             422);
-  for (const auto& identity : Call(b_owner, "GET", "/v0/identities").body["identities"]) {
+  // Each reply is held in a variable: a range-for over a temporary's member would dangle.
+  const auto b_identities = Call(b_owner, "GET", "/v0/identities");
+  for (const auto& identity : b_identities.body["identities"]) {
     EXPECT_NE(identity["id"], a_agent);
   }
-  for (const auto& event : Call(b_owner, "GET", "/v0/audit?limit=1000").body["events"]) {
+  const auto b_audit = Call(b_owner, "GET", "/v0/audit?limit=1000");
+  ASSERT_EQ(b_audit.status, 200);
+  for (const auto& event : b_audit.body["events"]) {
     EXPECT_EQ(event["orgId"], created.body["orgId"]) << event.dump();
   }
+  // The chain spans every org: verifying it is the operator's, not a tenant's.
+  EXPECT_EQ(Status(b_owner, "GET", "/v0/audit/verify"), 403);
+  EXPECT_EQ(Status(owner_, "GET", "/v0/audit/verify"), 200);
   // Only the server's first owner creates orgs; org B's owner cannot, nor can an agent.
   EXPECT_EQ(Status(b_owner, "POST", "/v0/orgs", json{{"name", "tenant-c"}}), 403);
   EXPECT_EQ(Status(CreateToken(owner_, a_agent), "POST", "/v0/orgs", json{{"name", "tenant-c"}}), 403);
