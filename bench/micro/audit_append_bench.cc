@@ -78,7 +78,7 @@ void BM_AppendInOneTransaction(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_AppendInOneTransaction)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AppendInOneTransaction)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_RecordDurable(benchmark::State& state) {
   auto& f = Shared();
