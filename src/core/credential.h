@@ -56,6 +56,7 @@ struct CredentialInfo {
 struct Credential {
   CredentialInfo info;
   nlohmann::json data;
+  bool masked = false;  // data holds masked values: the caller may use it but not see it
 
   Credential() = default;
   Credential(const Credential&) = delete;

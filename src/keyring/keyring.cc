@@ -49,15 +49,20 @@ AssociatedData DataAd(const BlobContext& c) {
 // Associated data of keys other than KEKs sealed under the root key, bound to their purpose.
 std::string RootWrapAd(std::string_view purpose) { return "coffer/root-wrapped/v1/" + std::string(purpose); }
 
+// Names a blob in errors by id, never by name: these messages reach logs and key status.
+std::string Which(const BlobContext& c) {
+  return "credential " + c.credential_id + " version " + std::to_string(c.version);
+}
+
 Error KekMissing(const BlobContext& c, uint32_t kek_version) {
   return MakeError(ErrorCode::kDataCorrupted,
-                   "credential '" + c.name + "' is sealed under KEK version " + std::to_string(kek_version) +
+                   Which(c) + " is sealed under KEK version " + std::to_string(kek_version) +
                        ", which this server does not hold");
 }
 
 Error DekAltered(const BlobContext& c) {
   return MakeError(ErrorCode::kDataCorrupted,
-                   "credential '" + c.name + "' failed to decrypt: its stored key was altered or belongs elsewhere");
+                   Which(c) + " failed to decrypt: its stored key was altered or belongs elsewhere");
 }
 
 void PutWrappedDek(SealedBlob& blob, uint32_t kek_version, crypto::SealedBox wrapped_dek) {
@@ -202,7 +207,7 @@ Result<std::vector<uint8_t>> Keyring::Open(const BlobContext& context,
   SecureWipe(dek.data(), dek.size());
   if (!opened.ok()) {
     return MakeError(ErrorCode::kDataCorrupted,
-                     "credential '" + context.name + "' failed to decrypt: its stored data was altered or belongs elsewhere");
+                     Which(context) + " failed to decrypt: its stored data was altered or belongs elsewhere");
   }
   return plaintext;
 }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/credential.h"
 #include "core/result.h"
 #include "crypto/secure_key.h"
 #include "keyring/root_key_provider.h"
@@ -29,6 +30,11 @@ struct BlobContext {
   int version = 0;
   std::string type;  // "API_KEY", ...
   std::string name;
+
+  // The context of a stored version of a credential.
+  static BlobContext Of(const CredentialInfo& info) {
+    return BlobContext{info.org_id, info.id, info.version, std::string(CredentialTypeName(info.type)), info.name};
+  }
 };
 
 struct WrappedKek {

@@ -174,17 +174,15 @@ int RunRotateRoot(const RotateRootOptions& o) {
 
   auto rotated = vault::RotateRootKey(**store, keyring, *new_root->provider, new_root->install);
   if (!rotated.ok()) return Fail("root key rotation failed, nothing changed: " + rotated.error().message);
-  store::AuditRecord record;
-  record.actor_kind = "server";
+  store::AuditRecord record = vault::AuditLog::ServerEvent("keys.rotate_root", current_kind + " -> " + new_kind);
   record.actor_name = "coffer keys rotate-root";
-  record.action = "keys.rotate_root";
-  record.target = current_kind + " -> " + new_kind;
   if (Status s = (*audit)->Record(std::move(record)); !s.ok()) {
     std::fprintf(stderr, "coffer: the rotation is done, but its audit record failed: %s\n", s.error().message.c_str());
   }
 
-  std::printf("Root key rotated: %d KEK(s) re-wrapped under the new root key (%s).\n", rotated->keks_rewrapped,
-              new_root->description.c_str());
+  std::printf("Root key rotated: %d KEK(s) re-wrapped under the new root key (%s), and %d other key(s): the audit "
+              "chain's and people's two-factor keys.\n",
+              rotated->keks_rewrapped, new_root->description.c_str(), rotated->other_keys_rewrapped);
   std::printf("The old root key (%s) no longer opens this data directory.\n", current->description.c_str());
   // The old key file holds a key that now opens nothing; leaving it around only invites confusion.
   const std::string new_key_file =

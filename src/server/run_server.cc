@@ -132,8 +132,12 @@ int RunServer(const ServeOptions& options) {
   auto boot = vault::Bootstrap(**store, keyring);
   if (!boot.ok()) return Fail(boot.error().message);
   if (boot->new_owner_token) {
-    if (Status s = WritePrivateFile(token_file, *boot->new_owner_token + "\n"); !s.ok()) {
-      return Fail(s.error().message);
+    std::string line = *boot->new_owner_token + "\n";
+    Status written = WritePrivateFile(token_file, line);
+    SecureWipe(line);
+    if (!written.ok()) {
+      SecureWipe(*boot->new_owner_token);
+      return Fail(written.error().message);
     }
   }
 
@@ -168,10 +172,14 @@ int RunServer(const ServeOptions& options) {
 
   std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
   std::string url = std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(*port);
+  // Recorded before the banner: whoever waits for "listening" finds the start in the trail.
+  if (Status s = (*audit)->Record(vault::AuditLog::ServerEvent("server.start", url)); !s.ok()) {
+    if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
+    return Fail(s.error().message);
+  }
   PrintBanner(options, url, key_source, token_file, boot->new_owner_token);
   if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
   LogInfo("coffer listening on " + url);
-  if (Status s = (*audit)->Record(vault::AuditLog::ServerEvent("server.start", url)); !s.ok()) return Fail(s.error().message);
   vault::AuditRetention retention(**audit, std::chrono::seconds(options.audit_retention_seconds));
   retention.Start();
 

@@ -182,7 +182,9 @@ struct AuditRecord {
 
 struct AuditQuery {
   std::string org_id;
-  std::optional<std::string> within_chain_of;  // only records whose actor chain holds this identity
+  // Only records whose actor chain holds this identity: the caller's own reach, set by the audit
+  // log, and a subtree the caller asked for. A record must satisfy both.
+  std::optional<std::string> within_chain_of, subtree_of;
   std::string actor_id, action, target, outcome, text;
   std::string target_digest;  // failed requests keep their target as this digest; matched too
   std::optional<UnixMicros> since, until;
@@ -198,6 +200,13 @@ struct AuditCheckpointRecord {
   std::vector<uint8_t> hash;
   UnixMicros at = 0;
   std::vector<uint8_t> signature;  // Ed25519
+};
+
+// Where the next audit record goes: after the last record and after the last checkpoint.
+struct AuditChainTip {
+  int64_t last_seq = 0;                  // 0: no record yet
+  std::vector<uint8_t> last_hash;        // empty: no record yet
+  int64_t last_checkpoint_seq = 0;       // 0: no checkpoint yet
 };
 
 struct AuditKeyRecord {

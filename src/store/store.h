@@ -60,14 +60,13 @@ class ReadTransaction {
   // ---- end of key management reads ----
 
   // ---- Audit trail ----
-  virtual Result<std::optional<AuditRecord>> LastAuditRecord() = 0;
+  virtual Result<AuditChainTip> ReadAuditChainTip() = 0;
   // Newest first, filtered.
   virtual Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) = 0;
   // Oldest first, seq > after_seq: for walking the chain.
   virtual Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) = 0;
   virtual Result<std::vector<AuditKeyRecord>> ListAuditKeys() = 0;
   virtual Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() = 0;  // oldest first
-  virtual Result<int64_t> LastAuditCheckpointSeq() = 0;  // 0 when there is none
   // The newest record written before `cutoff`, if any.
   virtual Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) = 0;
 };

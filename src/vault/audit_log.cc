@@ -16,7 +16,6 @@
 namespace coffer::vault {
 namespace {
 
-constexpr std::string_view kKeyPurpose = "audit-chain";
 constexpr std::string_view kTargetDigestDomain = "coffer/audit/failed-target/v1:";
 constexpr std::string_view kSigningSeedDomain = "coffer/audit/checkpoint-signing/v1";
 constexpr std::string_view kCheckpointDomain = "coffer/audit/checkpoint/v1";
@@ -50,6 +49,7 @@ AuditLog::AuditLog(store::Store& store, crypto::SecureKey key, AuditOptions opti
     : store_(store), key_(std::move(key)), options_(std::move(options)) {
   auto seed = crypto::HmacSha256(key_.bytes(), crypto::AsBytes(kSigningSeedDomain));
   signing_seed_ = crypto::SecureKey::FromBytes(seed);
+  checkpoint_public_key_ = crypto::Ed25519PublicKeyOf(signing_seed_);
   SecureWipe(seed.data(), seed.size());
   if (options_.checkpoint_every < 1) options_.checkpoint_every = 1;
 }
@@ -61,13 +61,13 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store& store, const keyr
   crypto::SecureKey key;
   if (keys->empty()) {
     key = crypto::SecureKey::Random();
-    auto wrapped = keyring.WrapUnderRoot(key, kKeyPurpose);
+    auto wrapped = keyring.WrapUnderRoot(key, kAuditKeyPurpose);
     if (!wrapped.ok()) return wrapped.error();
     COFFER_TRY(store.Write([&](store::WriteTransaction& txn) {
       return txn.PutAuditKey(store::AuditKeyRecord{1, *wrapped, NowMicros()});
     }));
   } else {
-    auto unwrapped = keyring.UnwrapUnderRoot(keys->back().wrapped, kKeyPurpose);
+    auto unwrapped = keyring.UnwrapUnderRoot(keys->back().wrapped, kAuditKeyPurpose);
     if (!unwrapped.ok()) {
       return MakeError(ErrorCode::kDataCorrupted, "the audit chain key does not open with this root key");
     }
@@ -118,21 +118,18 @@ store::AuditCheckpointRecord AuditLog::SignCheckpoint(int64_t seq, std::vector<u
   return checkpoint;
 }
 
-crypto::Ed25519PublicKey AuditLog::checkpoint_public_key() const { return crypto::Ed25519PublicKeyOf(signing_seed_); }
 
 Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record) const {
   if (!options_.fault_file.empty() && ::access(options_.fault_file.c_str(), F_OK) == 0) {
     return AuditUnavailable(MakeError(ErrorCode::kUnavailable, "fault injected by COFFER_AUDIT_FAULT_FILE"));
   }
-  // Inside the store's single writer, so the last record cannot change under us.
-  auto last = txn.LastAuditRecord();
-  if (!last.ok()) return AuditUnavailable(last.error());
+  // Inside the store's single writer, so the tip cannot change under us.
+  auto tip = txn.ReadAuditChainTip();
+  if (!tip.ok()) return AuditUnavailable(tip.error());
+  std::vector<uint8_t> previous = tip->last_hash.empty() ? std::vector<uint8_t>(32, 0) : std::move(tip->last_hash);
   // Never a number a checkpoint already vouches for: if the tail was cut off, the gap stays
   // visible to verify instead of being refilled (and the checkpoint overwritten).
-  auto checkpointed = txn.LastAuditCheckpointSeq();
-  if (!checkpointed.ok()) return AuditUnavailable(checkpointed.error());
-  std::vector<uint8_t> previous = *last ? (*last)->hash : std::vector<uint8_t>(32, 0);
-  record.seq = std::max(*last ? (*last)->seq : 0, *checkpointed) + 1;
+  record.seq = std::max(tip->last_seq, tip->last_checkpoint_seq) + 1;
   if (record.id.empty()) record.id = NewId("aud_");
   if (record.at == 0) record.at = NowMicros();
   if (record.outcome.empty()) record.outcome = "ok";

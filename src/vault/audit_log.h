@@ -19,6 +19,9 @@
 
 namespace coffer::vault {
 
+// What the audit chain key is wrapped under the root key for (root rotation re-wraps it).
+inline constexpr std::string_view kAuditKeyPurpose = "audit-chain";
+
 struct VerifyReport {
   int64_t checked = 0;
   int64_t first_seq = 0;    // the oldest record kept; above 1 once retention has pruned
@@ -51,6 +54,20 @@ class AuditLog {
   // Appends in a write of its own; durable on return. For reads, denials and failures.
   Status Record(store::AuditRecord record);
 
+  // Records `principal` doing `action` on `target` with `result`'s outcome (ok, or its error) and
+  // returns `result`; or the audit failure instead, when the record cannot be written.
+  template <class T>
+  T RecordOutcome(const Principal& principal, std::string action, std::string target, T result) {
+    store::AuditRecord record = For(principal, std::move(action), std::move(target));
+    if (!result.ok()) SetFailure(record, result.error());
+    if (Status s = Record(std::move(record)); !s.ok()) return s.error();
+    return result;
+  }
+  // RecordOutcome for a failure: returns `error`, or the audit failure.
+  Error RecordFailure(const Principal& principal, std::string action, std::string target, const Error& error) {
+    return RecordOutcome(principal, std::move(action), std::move(target), Status(error)).error();
+  }
+
   // Walks the whole chain from the first record kept (from the checkpoint before it, once pruned),
   // checking every checkpoint's signature on the way. The chain spans every org, so this is for
   // owners and admins of the server's first org (audit:read).
@@ -64,7 +81,7 @@ class AuditLog {
   // The checkpoints and the public key that checks them: copy them somewhere the server cannot
   // write, and a later truncation or rewrite of the trail shows against them.
   Result<std::vector<store::AuditCheckpointRecord>> Checkpoints(const Principal& caller) const;
-  crypto::Ed25519PublicKey checkpoint_public_key() const;
+  const crypto::Ed25519PublicKey& checkpoint_public_key() const { return checkpoint_public_key_; }
 
   // Records the caller may see, newest first: an org admin sees the whole org (and, in the
   // server's first org, server events); anyone else its own delegation subtree. Needs audit:read.
@@ -95,6 +112,7 @@ class AuditLog {
   crypto::SecureKey key_;
   // Derived from key_, so a root rotation that re-wraps key_ carries it along.
   crypto::SecureKey signing_seed_;
+  crypto::Ed25519PublicKey checkpoint_public_key_;
   AuditOptions options_;
 };
 

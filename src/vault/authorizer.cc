@@ -77,6 +77,24 @@ Status Authorizer::CheckScope(const Principal& principal, VaultAction action) {
                        " scope: use a token that has it, or ask whoever manages this identity");
 }
 
+Result<Located> Authorizer::Locate(store::ReadTransaction& read, const Principal& principal, VaultAction action,
+                                   const std::string& name, std::optional<int> version) {
+  Located target{OwnPartition(principal), std::nullopt};
+  auto current = read.FindCredential(target.partition.org_id, target.partition.identity_id, name, version);
+  if (!current.ok()) return current.error();
+  if (!*current) {
+    auto granted = FindGrantedPartition(read, principal, action, name);
+    if (!granted.ok()) return granted.error();
+    if (*granted) {
+      target.partition = **granted;
+      current = read.FindCredential(target.partition.org_id, target.partition.identity_id, name, version);
+      if (!current.ok()) return current.error();
+    }
+  }
+  target.current = std::move(current).value();
+  return target;
+}
+
 Result<std::optional<Partition>> Authorizer::FindGrantedPartition(store::ReadTransaction& read,
                                                                   const Principal& principal,
                                                                   VaultAction action,

@@ -28,6 +28,12 @@ struct Partition {
   std::string identity_id;
 };
 
+// Where a name is for a caller: the partition and, when it exists, the credential's record.
+struct Located {
+  Partition partition;
+  std::optional<store::CredentialRecord> current;
+};
+
 // Grants chain at most this deep (human > agent > sub-agent > ... ); deeper chains are ignored.
 inline constexpr int kMaxGrantDepth = 8;
 
@@ -44,6 +50,12 @@ class Authorizer {
   static Partition OwnPartition(const Principal& principal) {
     return Partition{principal.org_id, principal.identity_id};
   }
+
+  // Where `name` is for the caller doing `action`: its own credential, else one a grant reaches;
+  // when neither exists, the caller's own partition with no record (where a write creates it).
+  // Every use case, read, write, rotate, delete and import, resolves names by this one rule.
+  static Result<Located> Locate(store::ReadTransaction& read, const Principal& principal, VaultAction action,
+                                const std::string& name, std::optional<int> version = std::nullopt);
 
   // The partition of another identity through which a grant lets the caller reach `name` for
   // `action`, when the credential is not in the caller's own partition. Empty when none does.

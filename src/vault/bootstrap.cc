@@ -11,14 +11,8 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
     auto read = store.BeginRead();
     auto orgs = read->ListOrgs();
     if (!orgs.ok()) return orgs.error();
-    if (!orgs->empty()) {
-      auto keks = read->ListKeks();
-      if (!keks.ok()) return keks.error();
-      for (const auto& kek : *keks) {
-        COFFER_TRY(keyring.LoadKek(keyring::WrappedKek{kek.org_id, kek.version, kek.wrapped}));
-      }
-      return BootstrapOutcome{orgs->front().id, std::nullopt};
-    }
+    // The KEKs of an existing store are LoadKeyHierarchy's to load (root_rotation.h), once.
+    if (!orgs->empty()) return BootstrapOutcome{orgs->front().id, std::nullopt};
   }
 
   auto created = CreateOrg(store, keyring, kDefaultOrgName);

@@ -1,5 +1,5 @@
-// First start and every start: load the key hierarchy into the keyring, and on an empty store
-// create the default org, its first KEK, the owner identity and the owner's token.
+// First start: on an empty store, create the default org, its first KEK, the owner identity and
+// the owner's token. (Every start loads the key hierarchy first, with LoadKeyHierarchy.)
 #pragma once
 
 #include <functional>
@@ -36,7 +36,7 @@ Result<NewOrg> CreateOrg(store::Store& store, keyring::Keyring& keyring, const s
 // admins operate the server (create orgs, read server-wide audit records, verify the whole chain).
 Result<bool> IsOperatorOrg(store::ReadTransaction& read, const std::string& org_id);
 
-// Fails (with a message naming the fix) when the root key does not open the stored KEKs.
+// Creates the default org on an empty store; on any other, returns the first org and no token.
 Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyring);
 
 }  // namespace coffer::vault

@@ -97,15 +97,6 @@ Status ValidateExpiry(const std::optional<UnixMicros>& expires_at) {
 
 }  // namespace
 
-template <class T>
-T IdentityService::Audited(const Principal& caller, const char* action, std::string target, T result) {
-  store::AuditRecord record = AuditLog::For(caller, action, std::move(target));
-  if (!result.ok()) AuditLog::SetFailure(record, result.error());
-  // A change is answered only once its record is on disk (a failure's, too).
-  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
-  return result;
-}
-
 Status ValidateScopes(const std::vector<std::string>& wanted) {
   for (const auto& scope : wanted) {
     if (!Contains(scopes::kAll, scope)) {
@@ -454,52 +445,52 @@ Result<store::IdentityRecord> IdentityService::CreateHumanUnaudited(const Princi
 
 Result<store::IdentityRecord> IdentityService::CreateIdentity(const Principal& caller, const CreateIdentityRequest& request) {
   auto r = CreateIdentityUnaudited(caller, request);
-  return Audited(caller, "identity.create", r.ok() ? r->id + " " + r->name : request.name, std::move(r));
+  return audit_.RecordOutcome(caller, "identity.create", r.ok() ? r->id + " " + r->name : request.name, std::move(r));
 }
 
 Result<store::IdentityRecord> IdentityService::RevokeIdentity(const Principal& caller, const std::string& id) {
   auto r = RevokeIdentityUnaudited(caller, id);
-  return Audited(caller, "identity.revoke", id, std::move(r));
+  return audit_.RecordOutcome(caller, "identity.revoke", id, std::move(r));
 }
 
 Result<store::IdentityRecord> IdentityService::RestoreIdentity(const Principal& caller, const std::string& id) {
   auto r = RestoreIdentityUnaudited(caller, id);
-  return Audited(caller, "identity.restore", id, std::move(r));
+  return audit_.RecordOutcome(caller, "identity.restore", id, std::move(r));
 }
 
 Result<int64_t> IdentityService::PurgeCredentials(const Principal& caller, const std::string& id) {
   auto r = PurgeCredentialsUnaudited(caller, id);
-  return Audited(caller, "identity.purge", id, std::move(r));
+  return audit_.RecordOutcome(caller, "identity.purge", id, std::move(r));
 }
 
 Result<IssuedToken> IdentityService::CreateToken(const Principal& caller, const std::string& identity_id, const CreateTokenRequest& request) {
   auto r = CreateTokenUnaudited(caller, identity_id, request);
-  return Audited(caller, "token.create", r.ok() ? identity_id + " " + r->record.id : identity_id, std::move(r));
+  return audit_.RecordOutcome(caller, "token.create", r.ok() ? identity_id + " " + r->record.id : identity_id, std::move(r));
 }
 
 Status IdentityService::RevokeToken(const Principal& caller, const std::string& identity_id, const std::string& token_id) {
   auto r = RevokeTokenUnaudited(caller, identity_id, token_id);
-  return Audited(caller, "token.revoke", identity_id + " " + token_id, std::move(r));
+  return audit_.RecordOutcome(caller, "token.revoke", identity_id + " " + token_id, std::move(r));
 }
 
 Result<store::GrantRecord> IdentityService::CreateGrant(const Principal& caller, const std::string& granter_id, const CreateGrantRequest& request) {
   auto r = CreateGrantUnaudited(caller, granter_id, request);
-  return Audited(caller, "grant.create", r.ok() ? r->id + " " + granter_id + " -> " + r->grantee_id + " " + r->pattern : granter_id, std::move(r));
+  return audit_.RecordOutcome(caller, "grant.create", r.ok() ? r->id + " " + granter_id + " -> " + r->grantee_id + " " + r->pattern : granter_id, std::move(r));
 }
 
 Status IdentityService::RevokeGrant(const Principal& caller, const std::string& identity_id, const std::string& grant_id) {
   auto r = RevokeGrantUnaudited(caller, identity_id, grant_id);
-  return Audited(caller, "grant.revoke", grant_id, std::move(r));
+  return audit_.RecordOutcome(caller, "grant.revoke", grant_id, std::move(r));
 }
 
 Result<store::IdentityRecord> IdentityService::CreateHuman(const Principal& caller, const CreateHumanRequest& request) {
   auto r = CreateHumanUnaudited(caller, request);
-  return Audited(caller, "human.create", request.username, std::move(r));
+  return audit_.RecordOutcome(caller, "human.create", request.username, std::move(r));
 }
 
 Status IdentityService::SetPassword(const Principal& caller, const std::string& current_password, const std::string& new_password) {
   auto r = SetPasswordUnaudited(caller, current_password, new_password);
-  return Audited(caller, "human.password", caller.identity_id, std::move(r));
+  return audit_.RecordOutcome(caller, "human.password", caller.identity_id, std::move(r));
 }
 
 Result<IssuedToken> IdentityService::Login(const std::string& username, const std::string& password,

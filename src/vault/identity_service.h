@@ -98,8 +98,6 @@ class IdentityService {
   Status RevokeGrantUnaudited(const Principal& caller, const std::string& identity_id, const std::string& grant_id);
   Result<store::IdentityRecord> CreateHumanUnaudited(const Principal& caller, const CreateHumanRequest& request);
   Status SetPasswordUnaudited(const Principal& caller, const std::string& current_password, const std::string& new_password);
-  template <class T>
-  T Audited(const Principal& caller, const char* action, std::string target, T result);
   // The identity `id` of the caller's org with its chain, if the caller may manage it (it is the
   // caller, a descendant, or the caller is an org admin). Otherwise 404, never revealing it exists.
   Result<std::vector<store::IdentityRecord>> LoadManaged(store::ReadTransaction& read,

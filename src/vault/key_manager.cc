@@ -18,11 +18,6 @@ constexpr const char* kCredentialRotated = "credential_rotated";
 
 constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000000;
 
-keyring::BlobContext ContextOf(const CredentialInfo& info) {
-  return keyring::BlobContext{info.org_id, info.id, info.version, std::string(CredentialTypeName(info.type)),
-                              info.name};
-}
-
 keyring::BlobContext ContextOf(const store::SealedVersionRecord& r) {
   return keyring::BlobContext{r.org_id, r.credential_id, r.version, std::string(CredentialTypeName(r.type)),
                               r.name};
@@ -36,12 +31,8 @@ Error NoSuchCredential() {
 store::AuditRecord KeyAudit(const Principal* principal, const std::string& org_id, std::string action,
                             std::string target) {
   if (principal != nullptr) return AuditLog::For(*principal, std::move(action), std::move(target));
-  store::AuditRecord record;
+  store::AuditRecord record = AuditLog::ServerEvent(std::move(action), std::move(target));
   record.org_id = org_id;
-  record.actor_kind = "server";
-  record.actor_name = "coffer";
-  record.action = std::move(action);
-  record.target = std::move(target);
   return record;
 }
 
@@ -247,17 +238,9 @@ void KeyManager::RotateWhenDue() {
   }
 }
 
-Error KeyManager::AuditFailure(const Principal& principal, std::string action, std::string target,
-                               const Error& error) {
-  store::AuditRecord record = AuditLog::For(principal, std::move(action), std::move(target));
-  AuditLog::SetFailure(record, error);
-  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
-  return error;
-}
-
 Status KeyManager::RequireKeysAdmin(const Principal& principal, const std::string& action) {
   if (principal.HasScope(scopes::kKeysAdmin)) return Status::Ok();
-  return AuditFailure(principal, action, "",
+  return audit_.RecordFailure(principal, action, "",
                       MakeError(ErrorCode::kPermissionDenied,
                                 "this token lacks the keys:admin scope: key management needs a token that has "
                                 "it (the owner token does)"));
@@ -291,7 +274,7 @@ Result<KekRotation> KeyManager::RotateKekFor(const std::string& org_id, const st
   });
   if (!written.ok()) {
     keyring_.ForgetKek(org_id, rotation.new_version);
-    if (principal != nullptr) return AuditFailure(*principal, "keys.rotate", "", written.error());
+    if (principal != nullptr) return audit_.RecordFailure(*principal, "keys.rotate", "", written.error());
     return written.error();
   }
   // Only now, with the KEK durable, may anything be sealed under it.
@@ -317,7 +300,7 @@ Status KeyManager::BeginRewrap(const std::string& org_id, const std::string& rea
     COFFER_TRY(txn.PutRewrapJob(store::RewrapJobRecord{org_id, target, now, std::nullopt, 0}));
     return txn.InsertKeyEvent(store::KeyEventRecord{org_id, kRewrapStarted, target, reason, now});
   });
-  if (!written.ok()) return AuditFailure(principal, "keys.rotate_all", "", written.error());
+  if (!written.ok()) return audit_.RecordFailure(principal, "keys.rotate_all", "", written.error());
   Wake(org_id);
   return Status::Ok();
 }
@@ -325,27 +308,19 @@ Status KeyManager::BeginRewrap(const std::string& org_id, const std::string& rea
 Result<CredentialInfo> KeyManager::RotateCredential(const Principal& principal, const std::string& name) {
   COFFER_TRY(ValidateCredentialName(name));
   if (Status allowed = Authorizer::CheckScope(principal, VaultAction::kWrite); !allowed.ok()) {
-    return AuditFailure(principal, "credential.rotate", name, allowed.error());
+    return audit_.RecordFailure(principal, "credential.rotate", name, allowed.error());
   }
   CredentialInfo rotated;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    // The caller's own credential, else one a grant lets it write: the same reach as a store.
-    const Partition own = Authorizer::OwnPartition(principal);
-    auto record = txn.FindCredential(own.org_id, own.identity_id, name, std::nullopt);
-    if (!record.ok()) return record.error();
-    if (!*record) {
-      auto granted = Authorizer::FindGrantedPartition(txn, principal, VaultAction::kWrite, name);
-      if (!granted.ok()) return granted.error();
-      if (*granted) {
-        record = txn.FindCredential((*granted)->org_id, (*granted)->identity_id, name, std::nullopt);
-        if (!record.ok()) return record.error();
-      }
-    }
-    if (!*record) return NoSuchCredential();
-    const CredentialInfo& info = (*record)->info;
-    auto blob = keyring_.Reseal(ContextOf(info), (*record)->blob);
+    // The same reach as a store: the caller's own credential, else one a grant lets it write.
+    auto target = Authorizer::Locate(txn, principal, VaultAction::kWrite, name);
+    if (!target.ok()) return target.error();
+    const auto& record = target->current;
+    if (!record) return NoSuchCredential();
+    const CredentialInfo& info = record->info;
+    auto blob = keyring_.Reseal(keyring::BlobContext::Of(info), record->blob);
     if (!blob.ok()) return blob.error();
-    auto replaced = txn.ReplaceVersionBlob(info.id, info.version, (*record)->blob, *blob);
+    auto replaced = txn.ReplaceVersionBlob(info.id, info.version, record->blob, *blob);
     if (!replaced.ok()) return replaced.error();
     if (!*replaced) {
       return MakeError(ErrorCode::kConflict, "the credential changed during the rotation: retry");
@@ -356,7 +331,7 @@ Result<CredentialInfo> KeyManager::RotateCredential(const Principal& principal, 
     rotated = info;
     return audit_.Append(txn, AuditLog::For(principal, "credential.rotate", name, info.version));
   });
-  if (!written.ok()) return AuditFailure(principal, "credential.rotate", name, written.error());
+  if (!written.ok()) return audit_.RecordFailure(principal, "credential.rotate", name, written.error());
   // The audit line: ids only, never the name (it may be sensitive) or the value.
   LogInfo("rotate: credential " + rotated.id + " version " + std::to_string(rotated.version) +
           " re-encrypted under a fresh DEK by token " + principal.token_id);
@@ -422,7 +397,7 @@ Result<std::vector<uint32_t>> KeyManager::RetireKeks(const Principal& principal,
     return Status::Ok();
   });
   if (!written.ok()) {
-    return AuditFailure(principal, "keys.retire", version ? KekTarget(*version) : "", written.error());
+    return audit_.RecordFailure(principal, "keys.retire", version ? KekTarget(*version) : "", written.error());
   }
   // Destroyed in the store: wipe the unwrapped copies too.
   for (uint32_t v : retired) keyring_.ForgetKek(org_id, v);

@@ -120,7 +120,6 @@ class KeyManager {
   // Fails (and audits the denial of `action`) unless the principal holds keys:admin.
   Status RequireKeysAdmin(const Principal& principal, const std::string& action);
   // Records a failed attempt and hands the error back.
-  Error AuditFailure(const Principal& principal, std::string action, std::string target, const Error& error);
   // `principal` is empty for the server's own (automatic) rotations.
   Result<KekRotation> RotateKekFor(const std::string& org_id, const std::string& reason, const Principal* principal);
   Status BeginRewrap(const std::string& org_id, const std::string& reason, const Principal& principal);

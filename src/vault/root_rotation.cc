@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "vault/audit_log.h"
 #include "vault/second_factor.h"
 
 namespace coffer::vault {
@@ -13,9 +14,6 @@ namespace {
 constexpr const char* kPendingKek = "kek";
 constexpr const char* kPendingAudit = "audit";
 constexpr const char* kPendingSecondFactor = "totp";  // org_id holds the person's identity id
-// The purpose the audit chain key is wrapped under (vault/audit_log.cc); a root rotation test
-// starts the server afterwards, so a mismatch cannot go unnoticed.
-constexpr std::string_view kAuditKeyPurpose = "audit-chain";
 
 std::string WrongRootKeyMessage(std::string_view kind, const std::string& detail) {
   if (kind == "passphrase") {

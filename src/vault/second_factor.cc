@@ -99,25 +99,16 @@ Status SecondFactor::DisableUnaudited(const Principal& caller, const std::string
   return store_.Write([&](store::WriteTransaction& txn) { return txn.SetHumanTotp(caller.identity_id, {}, false); });
 }
 
-Status SecondFactor::RecordOutcome(const Principal& caller, const char* action, const Status& outcome) {
-  store::AuditRecord record = AuditLog::For(caller, action, caller.identity_id);
-  if (!outcome.ok()) AuditLog::SetFailure(record, outcome.error());
-  COFFER_TRY(audit_.Record(std::move(record)));
-  return outcome;
-}
-
 Result<TotpEnrollment> SecondFactor::Enroll(const Principal& caller) {
-  auto enrollment = EnrollUnaudited(caller);
-  COFFER_TRY(RecordOutcome(caller, "human.2fa.enroll", enrollment.ok() ? Status::Ok() : Status(enrollment.error())));
-  return enrollment;
+  return audit_.RecordOutcome(caller, "human.2fa.enroll", caller.identity_id, EnrollUnaudited(caller));
 }
 
 Status SecondFactor::Confirm(const Principal& caller, const std::string& code) {
-  return RecordOutcome(caller, "human.2fa.confirm", ConfirmUnaudited(caller, code));
+  return audit_.RecordOutcome(caller, "human.2fa.confirm", caller.identity_id, ConfirmUnaudited(caller, code));
 }
 
 Status SecondFactor::Disable(const Principal& caller, const std::string& code) {
-  return RecordOutcome(caller, "human.2fa.disable", DisableUnaudited(caller, code));
+  return audit_.RecordOutcome(caller, "human.2fa.disable", caller.identity_id, DisableUnaudited(caller, code));
 }
 
 }  // namespace coffer::vault

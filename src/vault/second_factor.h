@@ -7,15 +7,25 @@
 
 #include "core/principal.h"
 #include "core/result.h"
+#include "core/secure_wipe.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
 #include "vault/audit_log.h"
 
 namespace coffer::vault {
 
+// Both strings hold the key: wiped when the enrollment goes, on every path.
 struct TotpEnrollment {
   std::string secret;  // base32, for typing into the app; shown once
   std::string uri;     // otpauth://, for a QR code
+
+  TotpEnrollment() = default;
+  TotpEnrollment(TotpEnrollment&&) = default;
+  TotpEnrollment& operator=(TotpEnrollment&&) = default;
+  ~TotpEnrollment() {
+    SecureWipe(secret);
+    SecureWipe(uri);
+  }
 };
 
 // What the key of `identity_id` is wrapped under the root key for (root rotation re-wraps it).
@@ -40,7 +50,6 @@ class SecondFactor {
   Status ConfirmUnaudited(const Principal& caller, const std::string& code);
   Status DisableUnaudited(const Principal& caller, const std::string& code);
   Result<store::HumanRecord> FindPerson(const Principal& caller) const;
-  Status RecordOutcome(const Principal& caller, const char* action, const Status& outcome);
 
   store::Store& store_;
   const keyring::Keyring& keyring_;

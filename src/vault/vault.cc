@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/secret_mask.h"
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
 #include "schema/credential_schema.h"
@@ -11,11 +12,6 @@
 
 namespace coffer::vault {
 namespace {
-
-keyring::BlobContext ContextFor(const CredentialInfo& info) {
-  return keyring::BlobContext{info.org_id, info.id, info.version,
-                              std::string(CredentialTypeName(info.type)), info.name};
-}
 
 Error Unauthenticated() {
   return MakeError(ErrorCode::kUnauthenticated,
@@ -60,34 +56,9 @@ Result<std::string> DecodeCursor(const std::string& cursor) {
   return name;
 }
 
-// Where a write of `name` lands: the caller's own credential, else one a grant lets it write, else
-// a new credential of its own. StoreCredential and ImportCredentials share this one rule.
-struct WriteTarget {
-  Partition partition;
-  std::optional<store::CredentialRecord> current;
-};
-
-Result<WriteTarget> FindWriteTarget(store::ReadTransaction& txn, const Principal& principal,
-                                    const std::string& name) {
-  WriteTarget target{Authorizer::OwnPartition(principal), std::nullopt};
-  auto current = txn.FindCredential(target.partition.org_id, target.partition.identity_id, name, std::nullopt);
-  if (!current.ok()) return current.error();
-  if (!*current) {
-    auto granted = Authorizer::FindGrantedPartition(txn, principal, VaultAction::kWrite, name);
-    if (!granted.ok()) return granted.error();
-    if (*granted) {
-      target.partition = **granted;
-      current = txn.FindCredential(target.partition.org_id, target.partition.identity_id, name, std::nullopt);
-      if (!current.ok()) return current.error();
-    }
-  }
-  target.current = std::move(current).value();
-  return target;
-}
-
 // Seals `plaintext` (the request's data) as the next version at `target` and appends it.
 Result<CredentialInfo> PutVersion(store::WriteTransaction& txn, keyring::Keyring& keyring,
-                                  const WriteTarget& target, const StoreCredentialRequest& request,
+                                  const Located& target, const StoreCredentialRequest& request,
                                   const std::string& plaintext) {
   const UnixMicros now = NowMicros();
   CredentialInfo info;
@@ -107,7 +78,7 @@ Result<CredentialInfo> PutVersion(store::WriteTransaction& txn, keyring::Keyring
   info.metadata = request.metadata;
   info.expires_at = request.expires_at;
   info.updated_at = now;
-  auto blob = keyring.Seal(ContextFor(info), crypto::AsBytes(plaintext));
+  auto blob = keyring.Seal(keyring::BlobContext::Of(info), crypto::AsBytes(plaintext));
   if (!blob.ok()) return blob.error();
   COFFER_TRY(txn.PutCredentialVersion(store::CredentialRecord{info, std::move(blob).value()}));
   return info;
@@ -168,17 +139,10 @@ Result<Principal> Vault::Authenticate(std::string_view bearer_token, const Reque
   return principal;
 }
 
-Error Vault::AuditFailure(const Principal& principal, std::string action, std::string target, const Error& error) {
-  store::AuditRecord record = AuditLog::For(principal, std::move(action), std::move(target));
-  AuditLog::SetFailure(record, error);
-  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
-  return error;
-}
-
 Result<CredentialInfo> Vault::StoreCredential(const Principal& principal,
                                               const StoreCredentialRequest& request) {
   auto stored = WriteCredential(principal, request);
-  if (!stored.ok()) return AuditFailure(principal, "credential.write", request.name, stored.error());
+  if (!stored.ok()) return audit_.RecordFailure(principal, "credential.write", request.name, stored.error());
   return stored;
 }
 
@@ -190,7 +154,7 @@ Result<CredentialInfo> Vault::WriteCredential(const Principal& principal, const 
   std::string plaintext = request.data.dump();
   CredentialInfo stored;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    auto target = FindWriteTarget(txn, principal, request.name);
+    auto target = Authorizer::Locate(txn, principal, VaultAction::kWrite, request.name);
     if (!target.ok()) return target.error();
     auto info = PutVersion(txn, keyring_, *target, request, plaintext);
     if (!info.ok()) return info.error();
@@ -206,7 +170,15 @@ Result<CredentialInfo> Vault::WriteCredential(const Principal& principal, const 
 
 Result<Credential> Vault::GetCredential(const Principal& principal, const std::string& name,
                                         std::optional<int> version) {
-  return OpenAudited(principal, VaultAction::kRead, "credential.read", name, version);
+  auto credential = OpenAudited(principal, VaultAction::kRead, "credential.read", name, version);
+  if (credential.ok() && !principal.reveal) {
+    // A reveal: false token sees the shape of the data and the last characters, never the values.
+    nlohmann::json masked = MaskSecretFields(credential->info.type, credential->data);
+    WipeJson(credential->data);
+    credential->data = std::move(masked);
+    credential->masked = true;
+  }
+  return credential;
 }
 
 Result<Credential> Vault::GetCredentialForUse(const Principal& principal, const std::string& name) {
@@ -216,7 +188,7 @@ Result<Credential> Vault::GetCredentialForUse(const Principal& principal, const 
 Result<Credential> Vault::OpenAudited(const Principal& principal, VaultAction action, std::string audit_action,
                                       const std::string& name, std::optional<int> version) {
   auto credential = OpenCredential(principal, action, name, version);
-  if (!credential.ok()) return AuditFailure(principal, std::move(audit_action), name, credential.error());
+  if (!credential.ok()) return audit_.RecordFailure(principal, std::move(audit_action), name, credential.error());
   // The value leaves only once its read is on disk; if that fails, it does not leave at all.
   Status recorded = audit_.Record(AuditLog::For(principal, std::move(audit_action), name, credential->info.version));
   if (!recorded.ok()) return recorded.error();
@@ -230,19 +202,10 @@ Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction
     return MakeError(ErrorCode::kInvalidArgument, "version must be a positive integer");
   }
   COFFER_TRY(Authorizer::CheckScope(principal, action));
-  auto read = store_.BeginRead();
-  const Partition own = Authorizer::OwnPartition(principal);
-  auto record = read->FindCredential(own.org_id, own.identity_id, name, version);
-  if (!record.ok()) return record.error();
-  if (!*record) {
-    auto granted = Authorizer::FindGrantedPartition(*read, principal, action, name);
-    if (!granted.ok()) return granted.error();
-    if (*granted) {
-      record = read->FindCredential((*granted)->org_id, (*granted)->identity_id, name, version);
-      if (!record.ok()) return record.error();
-    }
-  }
-  if (!*record) {
+  auto located = Authorizer::Locate(*store_.BeginRead(), principal, action, name, version);
+  if (!located.ok()) return located.error();
+  auto& record = located->current;
+  if (!record) {
     if (version) {
       return MakeError(ErrorCode::kNotFound, "this credential has no version " +
                                                  std::to_string(*version) +
@@ -251,10 +214,10 @@ Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction
     }
     return NotFound();
   }
-  auto plaintext = keyring_.Open(ContextFor((*record)->info), (*record)->blob);
+  auto plaintext = keyring_.Open(keyring::BlobContext::Of(record->info), record->blob);
   if (!plaintext.ok()) return plaintext.error();
   Credential credential;
-  credential.info = std::move((*record)->info);
+  credential.info = std::move(record->info);
   credential.data = nlohmann::json::parse(plaintext->begin(), plaintext->end(), nullptr, false);
   SecureWipe(plaintext->data(), plaintext->size());
   if (credential.data.is_discarded()) {
@@ -266,7 +229,7 @@ Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction
 Result<CredentialPage> Vault::ListCredentials(const Principal& principal,
                                               const ListCredentialsRequest& request) {
   auto page = ListUnaudited(principal, request);
-  if (!page.ok()) return AuditFailure(principal, "credential.list", request.prefix, page.error());
+  if (!page.ok()) return audit_.RecordFailure(principal, "credential.list", request.prefix, page.error());
   store::AuditRecord record = AuditLog::For(principal, "credential.list", request.prefix);
   record.reason = std::to_string(page->items.size()) + " listed";
   if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
@@ -305,7 +268,7 @@ Result<CredentialPage> Vault::ListUnaudited(const Principal& principal, const Li
 
 Status Vault::DeleteCredential(const Principal& principal, const std::string& name) {
   Status deleted = RemoveCredential(principal, name);
-  if (!deleted.ok()) return AuditFailure(principal, "credential.delete", name, deleted.error());
+  if (!deleted.ok()) return audit_.RecordFailure(principal, "credential.delete", name, deleted.error());
   return deleted;
 }
 
@@ -314,18 +277,12 @@ Status Vault::RemoveCredential(const Principal& principal, const std::string& na
   COFFER_TRY(Authorizer::CheckScope(principal, VaultAction::kDelete));
   bool found = false;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    const Partition own = Authorizer::OwnPartition(principal);
-    auto deleted = txn.DeleteCredential(own.org_id, own.identity_id, name);
-    if (!deleted.ok()) return deleted.error();
-    found = *deleted;
-    if (found) return audit_.Append(txn, AuditLog::For(principal, "credential.delete", name));
-    auto granted = Authorizer::FindGrantedPartition(txn, principal, VaultAction::kDelete, name);
-    if (!granted.ok()) return granted.error();
-    if (!*granted) return Status::Ok();
-    deleted = txn.DeleteCredential((*granted)->org_id, (*granted)->identity_id, name);
-    if (!deleted.ok()) return deleted.error();
-    found = *deleted;
+    auto target = Authorizer::Locate(txn, principal, VaultAction::kDelete, name);
+    if (!target.ok()) return target.error();
+    found = target->current.has_value();
     if (!found) return Status::Ok();
+    auto deleted = txn.DeleteCredential(target->partition.org_id, target->partition.identity_id, name);
+    if (!deleted.ok()) return deleted.error();
     return audit_.Append(txn, AuditLog::For(principal, "credential.delete", name));
   });
   if (!written.ok()) return written;
@@ -337,7 +294,7 @@ Result<ImportOutcome> Vault::ImportCredentials(const Principal& principal,
                                                std::span<const StoreCredentialRequest> requests,
                                                const ImportOptions& options) {
   auto outcome = ImportUnaudited(principal, requests, options);
-  if (!outcome.ok()) return AuditFailure(principal, "credential.import", "", outcome.error());
+  if (!outcome.ok()) return audit_.RecordFailure(principal, "credential.import", "", outcome.error());
   if (!outcome->written) {  // a preview or a refused batch; a stored one was recorded with it
     store::AuditRecord record = AuditLog::For(principal, "credential.import", "");
     record.outcome = options.dry_run ? "ok" : "error";
@@ -371,7 +328,7 @@ Result<ImportOutcome> Vault::ImportUnaudited(const Principal& principal,
     auto read = store_.BeginRead();
     for (size_t i = 0; i < requests.size(); ++i) {
       if (!outcome.items[i].problem.empty()) continue;
-      auto target = FindWriteTarget(*read, principal, requests[i].name);
+      auto target = Authorizer::Locate(*read, principal, VaultAction::kWrite, requests[i].name);
       if (!target.ok()) return target.error();
       outcome.items[i].exists = target->current.has_value();
     }
@@ -388,7 +345,7 @@ Result<ImportOutcome> Vault::ImportUnaudited(const Principal& principal,
     conflict = false;
     std::vector<std::optional<CredentialInfo>> stored(requests.size());
     for (size_t i = 0; i < requests.size(); ++i) {
-      auto target = FindWriteTarget(txn, principal, requests[i].name);
+      auto target = Authorizer::Locate(txn, principal, VaultAction::kWrite, requests[i].name);
       if (!target.ok()) return target.error();
       outcome.items[i].exists = target->current.has_value();
       if (outcome.items[i].exists && !options.overwrite) conflict = true;

@@ -101,7 +101,6 @@ class Vault {
   Result<Credential> OpenAudited(const Principal& principal, VaultAction action, std::string audit_action,
                                  const std::string& name, std::optional<int> version);
   // Records a refused or failed operation; returns `error`, or the audit failure if it cannot.
-  Error AuditFailure(const Principal& principal, std::string action, std::string target, const Error& error);
   Result<Credential> OpenCredential(const Principal& principal, VaultAction action,
                                     const std::string& name, std::optional<int> version);
 

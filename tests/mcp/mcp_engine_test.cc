@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "api/mcp/mcp_session.h"
-#include "api/mcp/secret_mask.h"
+#include "core/secret_mask.h"
 
 namespace coffer::mcp {
 namespace {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/http/authentication.h"
+#include "api/http/body_fields.h"
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
 #include "core/secure_wipe.h"
@@ -11,69 +12,6 @@ namespace coffer::api {
 namespace {
 
 using vault::IdentityService;
-
-// Reads the fields of a JSON body strictly: unknown fields and wrong types are errors that name
-// the field, so a typo like "scope" never silently means "all scopes".
-class BodyFields {
- public:
-  BodyFields(nlohmann::json& json, std::set<std::string> allowed) : json_(json), allowed_(std::move(allowed)) {}
-
-  Status CheckUnknown() const {
-    for (const auto& [key, value] : json_.items()) {
-      if (allowed_.count(key) == 0) {
-        std::string list;
-        for (const auto& a : allowed_) list += (list.empty() ? "" : ", ") + a;
-        return MakeError(ErrorCode::kInvalidArgument, "unknown field " + EchoIfHarmless(key) + ": this endpoint takes " + list);
-      }
-    }
-    return Status::Ok();
-  }
-
-  Result<std::optional<std::string>> OptionalString(const std::string& key) const {
-    if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::string>();
-    if (!json_[key].is_string()) return MakeError(ErrorCode::kInvalidArgument, key + " must be a string");
-    return std::optional<std::string>(json_[key].get<std::string>());
-  }
-
-  Result<std::string> RequiredString(const std::string& key) const {
-    auto value = OptionalString(key);
-    if (!value.ok()) return value.error();
-    if (!*value) return MakeError(ErrorCode::kInvalidArgument, key + " is required");
-    return **value;
-  }
-
-  Result<std::optional<std::vector<std::string>>> OptionalStrings(const std::string& key) const {
-    if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::vector<std::string>>();
-    const auto& value = json_[key];
-    bool ok = value.is_array();
-    std::vector<std::string> out;
-    for (const auto& item : value) {
-      ok = ok && item.is_string();
-      if (ok) out.push_back(item.get<std::string>());
-    }
-    if (!ok) return MakeError(ErrorCode::kInvalidArgument, key + " must be an array of strings");
-    return std::optional<std::vector<std::string>>(std::move(out));
-  }
-
-  Result<std::optional<bool>> OptionalBool(const std::string& key) const {
-    if (!json_.contains(key) || json_[key].is_null()) return std::optional<bool>();
-    if (!json_[key].is_boolean()) return MakeError(ErrorCode::kInvalidArgument, key + " must be true or false");
-    return std::optional<bool>(json_[key].get<bool>());
-  }
-
-  Result<std::optional<UnixMicros>> OptionalTime(const std::string& key) const {
-    auto text = OptionalString(key);
-    if (!text.ok()) return text.error();
-    if (!*text) return std::optional<UnixMicros>();
-    auto t = ParseIso8601(**text);
-    if (!t) return MakeError(ErrorCode::kInvalidArgument, key + " must be an ISO 8601 timestamp such as 2026-12-31T00:00:00Z");
-    return std::optional<UnixMicros>(*t);
-  }
-
- private:
-  nlohmann::json& json_;
-  std::set<std::string> allowed_;
-};
 
 nlohmann::json IdentityJson(const store::IdentityRecord& i) {
   nlohmann::json out = {{"id", i.id},
@@ -116,31 +54,8 @@ nlohmann::json GrantJson(const store::GrantRecord& g) {
 ApiResponse IssuedTokenResponse(int status, const vault::IssuedToken& issued) {
   nlohmann::json body = TokenJson(issued.record);
   body["token"] = issued.token;
-  ApiResponse response = JsonResponse(status, body);
-  WipeJson(body);
-  response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
+  return SecretJsonResponse(status, std::move(body));
 }
-
-// Parses the body and checks its fields; `handler(fields)` runs only on a clean body.
-template <typename Handler>
-ApiResponse WithBody(const ApiRequest& request, std::set<std::string> allowed, Handler handler) {
-  if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
-  auto json = ParseJsonObject(request.body);
-  if (!json.ok()) return ErrorResponse(json.error());
-  BodyFields fields(*json, std::move(allowed));
-  if (Status s = fields.CheckUnknown(); !s.ok()) {
-    WipeJson(*json);
-    return ErrorResponse(s.error());
-  }
-  ApiResponse response = handler(fields);
-  WipeJson(*json);
-  return response;
-}
-
-#define COFFER_FIELD(var, expr)                          \
-  auto var = (expr);                                     \
-  if (!var.ok()) return ErrorResponse(var.error())
 
 void AddIdentityManagement(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/identities", [&](const ApiRequest& r, const PathParams&) {
@@ -292,7 +207,8 @@ void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) 
         COFFER_FIELD(password, f.RequiredString("password"));
         COFFER_FIELD(role, f.OptionalString("role"));
         req.username = *username;
-        req.password = *password;
+        req.password = std::move(*password);
+        SecureWipe(*password);  // a short password stays in the moved-from string's own buffer
         req.role = role->value_or(std::string(roles::kMember));
         auto human = ids.CreateHuman(caller, req);
         SecureWipe(req.password);
@@ -358,11 +274,11 @@ void AddOrgRoutes(Router& router, vault::Vault& vault, vault::OrgService& orgs) 
         COFFER_FIELD(name, f.RequiredString("name"));
         auto created = orgs.Create(caller, *name);
         if (!created.ok()) return ErrorResponse(created.error());
-        auto response = JsonResponse(201, {{"orgId", created->org_id},
-                                           {"name", *name},
-                                           {"ownerId", created->owner_identity_id},
-                                           {"ownerToken", created->owner_token},
-                                           {"note", "the owner token is shown once: store it now"}});
+        auto response = SecretJsonResponse(201, {{"orgId", created->org_id},
+                                                 {"name", *name},
+                                                 {"ownerId", created->owner_identity_id},
+                                                 {"ownerToken", created->owner_token},
+                                                 {"note", "the owner token is shown once: store it now"}});
         SecureWipe(created->owner_token);
         return response;
       });
@@ -375,18 +291,13 @@ void AddSecondFactorRoutes(Router& router, vault::Vault& vault, vault::SecondFac
     return WithPrincipal(vault, r, [&](const Principal& caller) {
       // No body to read: whatever was sent is ignored.
       if (Status s = CheckQuery(r, {}); !s.ok()) return ErrorResponse(s.error());
-      {
-        auto enrollment = second_factor.Enroll(caller);
-        if (!enrollment.ok()) return ErrorResponse(enrollment.error());
-        auto response = JsonResponse(201, {{"secret", enrollment->secret},
-                                           {"otpauthUri", enrollment->uri},
-                                           {"confirmed", false},
-                                           {"note", "add it to your authenticator app, then confirm with a code: "
-                                                    "POST /v0/me/2fa/confirm {\"code\": \"123456\"}"}});
-        SecureWipe(enrollment->secret);
-        SecureWipe(enrollment->uri);
-        return response;
-      }
+      auto enrollment = second_factor.Enroll(caller);
+      if (!enrollment.ok()) return ErrorResponse(enrollment.error());
+      return SecretJsonResponse(201, {{"secret", enrollment->secret},
+                                      {"otpauthUri", enrollment->uri},
+                                      {"confirmed", false},
+                                      {"note", "add it to your authenticator app, then confirm with a code: "
+                                               "POST /v0/me/2fa/confirm {\"code\": \"123456\"}"}});
     });
   });
   for (const std::string step : {"confirm", "disable"}) {
@@ -403,7 +314,6 @@ void AddSecondFactorRoutes(Router& router, vault::Vault& vault, vault::SecondFac
   }
 }
 
-#undef COFFER_FIELD
 
 }  // namespace
 

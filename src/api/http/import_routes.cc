@@ -68,11 +68,9 @@ ApiResponse PostImport(vault::Vault& vault, const ApiRequest& request) {
     nlohmann::json body = ReportJson(*report);
     if (Status refused = vault::ImportRefusal(*report); !refused.ok()) {
       // The error envelope, plus the report: it says which entries to fix.
-      ApiResponse response = ErrorResponse(refused.error());
-      nlohmann::json envelope = nlohmann::json::parse(response.body);
-      body["error"] = envelope["error"];
-      response.body = body.dump();
-      return response;
+      const Error& e = refused.error();
+      body["error"] = {{"code", ErrorCodeName(e.code)}, {"message", e.message}};
+      return JsonResponse(HttpStatusFor(e.code), body);
     }
     return JsonResponse(report->stored > 0 ? 201 : 200, body);
   });

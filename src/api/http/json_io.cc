@@ -1,5 +1,7 @@
 #include "api/http/json_io.h"
 
+#include "core/credential.h"
+
 #include <cctype>
 
 namespace coffer::api {
@@ -42,6 +44,18 @@ ApiResponse JsonResponse(int status, const nlohmann::json& body) {
   ApiResponse response;
   response.status = status;
   response.body = body.dump();
+  return response;
+}
+
+Result<UnixMicros> ParseTimestamp(const std::string& key, std::string_view text) {
+  if (auto t = ParseIso8601(text)) return *t;
+  return MakeError(ErrorCode::kInvalidArgument, key + " must be an ISO 8601 timestamp such as 2026-12-31T00:00:00Z");
+}
+
+ApiResponse SecretJsonResponse(int status, nlohmann::json body) {
+  ApiResponse response = JsonResponse(status, body);
+  WipeJson(body);
+  response.headers.emplace_back("Cache-Control", "no-store");
   return response;
 }
 

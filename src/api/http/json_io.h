@@ -14,6 +14,9 @@
 namespace coffer::api {
 
 ApiResponse JsonResponse(int status, const nlohmann::json& body);
+// For a body holding a secret (a value, a token, a key, a code): `body` is wiped once written,
+// and no cache may keep the response.
+ApiResponse SecretJsonResponse(int status, nlohmann::json body);
 ApiResponse ErrorResponse(const Error& error);
 ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message);
 
@@ -23,6 +26,9 @@ std::string_view ErrorCodeName(ErrorCode code);
 // Quotes a client-supplied word for an error message when it looks like an identifier (short,
 // [A-Za-z0-9_.]); anything else might be a secret pasted in the wrong place and is not echoed.
 std::string EchoIfHarmless(std::string_view word);
+
+// An ISO 8601 time sent as `key` (a body field or a query parameter); the error shows the form.
+Result<UnixMicros> ParseTimestamp(const std::string& key, std::string_view text);
 
 // Parses a request body that must be a JSON object. Errors say where the JSON broke.
 Result<nlohmann::json> ParseJsonObject(const std::string& body);

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/http/authentication.h"
+#include "api/http/body_fields.h"
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
 #include "api/http/vault_routes.h"
@@ -10,35 +11,13 @@
 namespace coffer::api {
 namespace {
 
-nlohmann::json TimeOrNull(const std::optional<UnixMicros>& t) {
-  return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
-}
-
-// These endpoints take no fields; an empty body and {} are the same. Anything else is refused so a
-// typo never looks like an option that was honoured.
-Result<nlohmann::json> ParseOptionalBody(const std::string& body, const std::set<std::string>& allowed) {
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
-  auto json = ParseJsonObject(body);
-  if (!json.ok()) return json.error();
-  for (const auto& [key, value] : json->items()) {
-    if (allowed.count(key) == 0) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown field " + EchoIfHarmless(key) +
-                           (list.empty() ? ": this endpoint takes no body" : ": allowed are " + list));
-    }
-  }
-  return json;
-}
-
 nlohmann::json RewrapJson(const vault::RewrapProgress& r) {
   nlohmann::json out = {{"state", r.state},
                         {"targetVersion", r.target_version},
                         {"rewrapped", r.rewrapped},
                         {"remaining", r.remaining},
-                        {"startedAt", TimeOrNull(r.started_at)},
-                        {"finishedAt", TimeOrNull(r.finished_at)}};
+                        {"startedAt", TimestampOrNull(r.started_at)},
+                        {"finishedAt", TimestampOrNull(r.finished_at)}};
   if (!r.error.empty()) out["error"] = r.error;
   return out;
 }
@@ -111,55 +90,49 @@ nlohmann::json SystemStatusJson(const vault::SystemStatus& s) {
 void AddKeyRoutes(Router& router, vault::Vault& vault, vault::KeyManager& keys, vault::StatusService& status) {
   router.Add("POST", "/v0/vault/:name/rotate", [&vault, &keys](const ApiRequest& request, const PathParams& params) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
-      if (auto body = ParseOptionalBody(request.body, {}); !body.ok()) return ErrorResponse(body.error());
-      auto rotated = keys.RotateCredential(principal, params.at("name"));
-      if (!rotated.ok()) return ErrorResponse(rotated.error());
-      nlohmann::json out = CredentialInfoJson(*rotated);
-      out["rotated"] = true;
-      return JsonResponse(200, out);
+      return WithBody(request, {}, [&](const BodyFields&) {
+        auto rotated = keys.RotateCredential(principal, params.at("name"));
+        if (!rotated.ok()) return ErrorResponse(rotated.error());
+        nlohmann::json out = CredentialInfoJson(*rotated);
+        out["rotated"] = true;
+        return JsonResponse(200, out);
+      }, EmptyBody::kAllowed);
     });
   });
 
   router.Add("POST", "/v0/keys/rotate", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
-      if (auto body = ParseOptionalBody(request.body, {}); !body.ok()) return ErrorResponse(body.error());
-      auto rotation = keys.RotateKek(principal);
-      if (!rotation.ok()) return ErrorResponse(rotation.error());
-      return JsonResponse(200, {{"previousKekVersion", rotation->previous_version},
-                                {"kekVersion", rotation->new_version},
-                                {"rewrap", RewrapJson(rotation->rewrap)}});
+      return WithBody(request, {}, [&](const BodyFields&) {
+        auto rotation = keys.RotateKek(principal);
+        if (!rotation.ok()) return ErrorResponse(rotation.error());
+        return JsonResponse(200, {{"previousKekVersion", rotation->previous_version},
+                                  {"kekVersion", rotation->new_version},
+                                  {"rewrap", RewrapJson(rotation->rewrap)}});
+      }, EmptyBody::kAllowed);
     });
   });
 
   router.Add("POST", "/v0/keys/rotate-all", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
-      if (auto body = ParseOptionalBody(request.body, {}); !body.ok()) return ErrorResponse(body.error());
-      auto progress = keys.StartRewrap(principal);
-      if (!progress.ok()) return ErrorResponse(progress.error());
-      // 202: the re-wrap runs on in the background; GET /v0/keys/status follows it.
-      return JsonResponse(202, {{"rewrap", RewrapJson(*progress)}});
+      return WithBody(request, {}, [&](const BodyFields&) {
+        auto progress = keys.StartRewrap(principal);
+        if (!progress.ok()) return ErrorResponse(progress.error());
+        // 202: the re-wrap runs on in the background; GET /v0/keys/status follows it.
+        return JsonResponse(202, {{"rewrap", RewrapJson(*progress)}});
+      }, EmptyBody::kAllowed);
     });
   });
 
   router.Add("POST", "/v0/keys/retire", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
-      auto body = ParseOptionalBody(request.body, {"version"});
-      if (!body.ok()) return ErrorResponse(body.error());
-      std::optional<uint32_t> version;
-      if (body->contains("version")) {
-        const auto& v = (*body)["version"];
-        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > int64_t{UINT32_MAX}) {
-          return ErrorResponse(400, "invalid_request", "version must be a positive integer KEK version");
-        }
-        version = static_cast<uint32_t>(v.get<int64_t>());
-      }
-      auto retired = keys.RetireKeks(principal, version);
-      if (!retired.ok()) return ErrorResponse(retired.error());
-      return JsonResponse(200, {{"retired", *retired}});
+      return WithBody(request, {"version"}, [&](const BodyFields& f) {
+        COFFER_FIELD(version, f.OptionalPositiveInt("version", UINT32_MAX));
+        std::optional<uint32_t> kek_version;
+        if (*version) kek_version = static_cast<uint32_t>(**version);
+        auto retired = keys.RetireKeks(principal, kek_version);
+        if (!retired.ok()) return ErrorResponse(retired.error());
+        return JsonResponse(200, {{"retired", *retired}});
+      }, EmptyBody::kAllowed);
     });
   });
 

@@ -2,21 +2,45 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "api/http/json_io.h"
 
 namespace coffer::api {
 
+Error UnknownName(std::string_view what, const std::string& key, const std::set<std::string>& allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return MakeError(ErrorCode::kInvalidArgument, "unknown " + std::string(what) + " " + EchoIfHarmless(key) +
+                                                    (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
+}
+
 Status CheckQuery(const ApiRequest& request, const std::set<std::string>& allowed) {
   for (const auto& [key, value] : request.query) {
-    if (allowed.count(key) != 0) continue;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "unknown query parameter " + EchoIfHarmless(key) +
-                         (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
+    if (allowed.count(key) == 0) return UnknownName("query parameter", key, allowed);
   }
   return Status::Ok();
+}
+
+Result<std::optional<int64_t>> ParsePositiveIntParam(const ApiRequest& request, const std::string& key,
+                                                     int64_t max) {
+  auto it = request.query.find(key);
+  if (it == request.query.end()) return std::optional<int64_t>();
+  int64_t value = 0;
+  const std::string& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
+    return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
+  }
+  return std::optional<int64_t>(value);
+}
+
+Result<std::optional<UnixMicros>> ParseTimeParam(const ApiRequest& request, const std::string& key) {
+  auto it = request.query.find(key);
+  if (it == request.query.end()) return std::optional<UnixMicros>();
+  auto t = ParseTimestamp(key, it->second);
+  if (!t.ok()) return t.error();
+  return std::optional<UnixMicros>(*t);
 }
 
 Result<bool> ParseFlagParam(const ApiRequest& request, const std::string& key, bool default_value) {

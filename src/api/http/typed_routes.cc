@@ -25,10 +25,8 @@ ApiResponse GetTotp(vault::Vault& vault, const ApiRequest& request, const PathPa
     if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
     auto code = vault.GetTotp(principal, params.at("name"));
     if (!code.ok()) return ErrorResponse(code.error());
-    ApiResponse response = JsonResponse(200, {{"code", code->code}, {"remaining", code->remaining_seconds}});
     // A code is a short-lived secret: no cache may keep it.
-    response.headers.emplace_back("Cache-Control", "no-store");
-    return response;
+    return SecretJsonResponse(200, {{"code", code->code}, {"remaining", code->remaining_seconds}});
   });
 }
 

@@ -1,26 +1,21 @@
 #include "api/http/vault_routes.h"
 
+#include <limits>
+
 #include <charconv>
 #include <set>
 
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
-#include "api/mcp/secret_mask.h"
 
 namespace coffer::api {
 namespace {
 
 Result<std::optional<int>> ParsePositiveInt(const ApiRequest& request, const std::string& key) {
-  auto it = request.query.find(key);
-  if (it == request.query.end()) return std::optional<int>();
-  int value = 0;
-  const std::string& text = it->second;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
-    return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
-  }
-  return std::optional<int>(value);
+  auto value = ParsePositiveIntParam(request, key, std::numeric_limits<int>::max());
+  if (!value.ok()) return value.error();
+  return *value ? std::optional<int>(static_cast<int>(**value)) : std::nullopt;
 }
 
 Result<std::optional<CredentialType>> ParseTypeField(const nlohmann::json& value, const char* where) {
@@ -73,12 +68,9 @@ Result<vault::StoreCredentialRequest> ParseStoreBody(const std::string& name, co
   }
   if (json.contains("expiresAt") && !json["expiresAt"].is_null()) {
     const auto& value = json["expiresAt"];
-    std::optional<UnixMicros> t = value.is_string() ? ParseIso8601(value.get<std::string>()) : std::nullopt;
-    if (!t) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "expiresAt must be an ISO 8601 timestamp such as 2026-12-31T00:00:00Z");
-    }
-    request.expires_at = t;
+    auto t = ParseTimestamp("expiresAt", value.is_string() ? value.get<std::string>() : "");
+    if (!t.ok()) return fail(ErrorCode::kInvalidArgument, t.error().message);
+    request.expires_at = *t;
   }
   request.data = std::move(json["data"]);
   return request;
@@ -107,13 +99,9 @@ ApiResponse GetCredential(vault::Vault& vault, const ApiRequest& request, const 
     auto credential = vault.GetCredential(principal, params.at("name"), *version);
     if (!credential.ok()) return ErrorResponse(credential.error());
     nlohmann::json body = CredentialInfoJson(credential->info);
-    // A reveal: false token sees the shape of the data and the last characters, never the values.
-    body["data"] = principal.reveal ? credential->data : mcp::MaskSecretFields(credential->info.type, credential->data);
-    if (!principal.reveal) body["masked"] = true;
-    ApiResponse response = JsonResponse(200, body);
-    WipeJson(body);
-    response.headers.emplace_back("Cache-Control", "no-store");
-    return response;
+    body["data"] = credential->data;
+    if (credential->masked) body["masked"] = true;
+    return SecretJsonResponse(200, std::move(body));
   });
 }
 

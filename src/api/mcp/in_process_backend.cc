@@ -24,6 +24,7 @@ Result<nlohmann::json> InProcessBackend::Get(const std::string& name, std::optio
   if (!credential.ok()) return credential.error();
   nlohmann::json out = api::CredentialInfoJson(credential->info);
   out["data"] = credential->data;  // the Credential wipes its own copy when it dies
+  if (credential->masked) out["masked"] = true;
   return out;
 }
 

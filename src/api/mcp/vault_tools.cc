@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "api/mcp/protocol_version.h"
-#include "api/mcp/secret_mask.h"
+#include "core/secret_mask.h"
 #include "core/principal.h"
 
 namespace coffer::mcp {

@@ -90,12 +90,11 @@ class UnavailableRead : public ReadTransaction {
   Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string&) override { return Fail(); }
   Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string&) override { return Fail(); }
   Result<std::vector<HumanRecord>> ListHumansWithTotp() override { return Fail(); }
-  Result<std::optional<AuditRecord>> LastAuditRecord() override { return Fail(); }
+  Result<AuditChainTip> ReadAuditChainTip() override { return Fail(); }
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery&) override { return Fail(); }
   Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }
   Result<std::vector<AuditKeyRecord>> ListAuditKeys() override { return Fail(); }
   Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override { return Fail(); }
-  Result<int64_t> LastAuditCheckpointSeq() override { return Fail(); }
   Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros) override { return Fail(); }
   Result<std::optional<CredentialRecord>> FindCredential(const std::string&, const std::string&,
                                                          const std::string&, std::optional<int>) override {

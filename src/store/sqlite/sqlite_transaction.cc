@@ -7,16 +7,17 @@
 namespace coffer::store::sqlite {
 namespace {
 
-std::string JoinScopes(const std::vector<std::string>& scopes) {
+// Space-separated lists in one column: scopes, CIDRs, delegation chains (none holds a space).
+std::string JoinWords(const std::vector<std::string>& words) {
   std::string out;
-  for (const auto& s : scopes) {
+  for (const auto& s : words) {
     if (!out.empty()) out += ' ';
     out += s;
   }
   return out;
 }
 
-std::vector<std::string> SplitScopes(const std::string& text) {
+std::vector<std::string> SplitWords(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   for (std::string s; in >> s;) out.push_back(s);
@@ -40,7 +41,7 @@ IdentityRecord ReadIdentity(const Statement& row) {
   r.name = row.Text(3);
   r.kind = row.Text(4);
   r.role = row.Text(5);
-  r.scopes = SplitScopes(row.Text(6));
+  r.scopes = SplitWords(row.Text(6));
   r.created_by = row.OptionalText(7);
   r.created_at = row.Int(8);
   r.revoked_at = row.OptionalInt(9);
@@ -58,8 +59,8 @@ TokenRecord ReadToken(const Statement& row) {
   auto stored = row.Blob(3);
   if (stored.size() == r.hash.size()) std::copy(stored.begin(), stored.end(), r.hash.begin());
   r.name = row.Text(4);
-  r.scopes = SplitScopes(row.Text(5));
-  r.cidrs = SplitScopes(row.Text(6));
+  r.scopes = SplitWords(row.Text(5));
+  r.cidrs = SplitWords(row.Text(6));
   r.created_at = row.Int(7);
   r.expires_at = row.OptionalInt(8);
   r.revoked_at = row.OptionalInt(9);
@@ -77,7 +78,7 @@ GrantRecord ReadGrant(const Statement& row) {
   r.granter_id = row.Text(2);
   r.grantee_id = row.Text(3);
   r.pattern = row.Text(4);
-  r.scopes = SplitScopes(row.Text(5));
+  r.scopes = SplitWords(row.Text(5));
   r.created_by = row.Text(6);
   r.created_at = row.Int(7);
   r.expires_at = row.OptionalInt(8);
@@ -292,7 +293,7 @@ Status SqliteTransaction::InsertIdentity(const IdentityRecord& r) {
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, r.id).Bind(2, r.org_id);
   BindOptionalText(*stmt, 3, r.parent_id);
-  stmt->Bind(4, r.name).Bind(5, r.kind).Bind(6, r.role).Bind(7, JoinScopes(r.scopes));
+  stmt->Bind(4, r.name).Bind(5, r.kind).Bind(6, r.role).Bind(7, JoinWords(r.scopes));
   BindOptionalText(*stmt, 8, r.created_by);
   return stmt->Bind(9, r.created_at).Bind(10, r.revoked_at).Run();
 }
@@ -303,8 +304,8 @@ Status SqliteTransaction::InsertToken(const TokenRecord& r) {
       "revoked_at, reveal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, r.id).Bind(2, r.org_id).Bind(3, r.identity_id)
-      .Bind(4, std::span<const uint8_t>(r.hash)).Bind(5, r.name).Bind(6, JoinScopes(r.scopes))
-      .Bind(7, JoinScopes(r.cidrs)).Bind(8, r.created_at).Bind(9, r.expires_at).Bind(10, r.revoked_at)
+      .Bind(4, std::span<const uint8_t>(r.hash)).Bind(5, r.name).Bind(6, JoinWords(r.scopes))
+      .Bind(7, JoinWords(r.cidrs)).Bind(8, r.created_at).Bind(9, r.expires_at).Bind(10, r.revoked_at)
       .Bind(11, int64_t{r.reveal ? 1 : 0}).Run();
 }
 
@@ -320,7 +321,7 @@ Status SqliteTransaction::InsertGrant(const GrantRecord& r) {
       "expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, r.id).Bind(2, r.org_id).Bind(3, r.granter_id).Bind(4, r.grantee_id)
-      .Bind(5, r.pattern).Bind(6, JoinScopes(r.scopes)).Bind(7, r.created_by).Bind(8, r.created_at)
+      .Bind(5, r.pattern).Bind(6, JoinWords(r.scopes)).Bind(7, r.created_by).Bind(8, r.created_at)
       .Bind(9, r.expires_at).Bind(10, r.revoked_at).Run();
 }
 
@@ -442,8 +443,7 @@ AuditRecord ReadAudit(const Statement& row) {
   r.actor_id = row.Text(4);
   r.actor_name = row.Text(5);
   r.actor_kind = row.Text(6);
-  std::istringstream chain(row.Text(7));
-  for (std::string id; chain >> id;) r.chain_ids.push_back(id);
+  r.chain_ids = SplitWords(row.Text(7));
   r.token_id = row.Text(8);
   r.source_ip = row.Text(9);
   r.user_agent = row.Text(10);
@@ -461,13 +461,16 @@ Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) { return AllRows<Audi
 
 }  // namespace
 
-Result<std::optional<AuditRecord>> SqliteTransaction::LastAuditRecord() {
-  auto stmt = conn_.Prepare(std::string("SELECT ") + kAuditColumns + " FROM audit_events ORDER BY seq DESC LIMIT 1");
+Result<AuditChainTip> SqliteTransaction::ReadAuditChainTip() {
+  // One statement, always one row, on every append: the ends of two indexes, no record decoded.
+  auto stmt = conn_.Prepare(
+      "SELECT coalesce(last.seq, 0), last.hash, (SELECT coalesce(max(seq), 0) FROM audit_checkpoints) "
+      "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS last");
   if (!stmt.ok()) return stmt.error();
-  auto rows = AllAudit(*stmt);
-  if (!rows.ok()) return rows.error();
-  if (rows->empty()) return std::optional<AuditRecord>();
-  return std::optional<AuditRecord>(std::move(rows->front()));
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return MakeError(ErrorCode::kInternal, "the audit chain's tip could not be read");
+  return AuditChainTip{stmt->Int(0), stmt->Blob(1), stmt->Int(2)};
 }
 
 Result<std::vector<AuditRecord>> SqliteTransaction::QueryAudit(const AuditQuery& q) {
@@ -476,6 +479,7 @@ Result<std::vector<AuditRecord>> SqliteTransaction::QueryAudit(const AuditQuery&
       std::string("SELECT ") + kAuditColumns +
       " FROM audit_events WHERE (org_id = ?1 OR (?12 = 1 AND org_id = ''))"
       " AND (?2 IS NULL OR instr(' ' || chain_ids || ' ', ' ' || ?2 || ' ') > 0)"
+      " AND (?14 IS NULL OR instr(' ' || chain_ids || ' ', ' ' || ?14 || ' ') > 0)"
       " AND (?3 = '' OR actor_id = ?3) AND (?4 = '' OR action = ?4 OR action LIKE ?4 || '.%')"
       " AND (?5 = '' OR target = ?5 OR target = ?13) AND (?6 = '' OR outcome = ?6)"
       " AND (?7 IS NULL OR at >= ?7) AND (?8 IS NULL OR at < ?8) AND (?9 IS NULL OR seq < ?9)"
@@ -484,11 +488,8 @@ Result<std::vector<AuditRecord>> SqliteTransaction::QueryAudit(const AuditQuery&
       " ORDER BY seq DESC LIMIT ?11");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, q.org_id);
-  if (q.within_chain_of) {
-    stmt->Bind(2, *q.within_chain_of);
-  } else {
-    stmt->BindNull(2);
-  }
+  BindOptionalText(*stmt, 2, q.within_chain_of);
+  BindOptionalText(*stmt, 14, q.subtree_of);
   stmt->Bind(3, q.actor_id).Bind(4, q.action).Bind(5, q.target).Bind(6, q.outcome);
   stmt->Bind(7, q.since).Bind(8, q.until).Bind(9, q.before_seq).Bind(10, q.text).Bind(11, int64_t{q.limit});
   stmt->Bind(12, int64_t{q.include_server_records ? 1 : 0}).Bind(13, q.target_digest);
@@ -515,10 +516,8 @@ Status SqliteTransaction::AppendAudit(const AuditRecord& r) {
   auto stmt = conn_.Prepare(std::string("INSERT INTO audit_events (") + kAuditColumns +
                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
-  std::string chain;
-  for (const auto& id : r.chain_ids) chain += (chain.empty() ? "" : " ") + id;
   stmt->Bind(1, r.seq).Bind(2, r.id).Bind(3, r.at).Bind(4, r.org_id).Bind(5, r.actor_id).Bind(6, r.actor_name)
-      .Bind(7, r.actor_kind).Bind(8, chain).Bind(9, r.token_id).Bind(10, r.source_ip).Bind(11, r.user_agent)
+      .Bind(7, r.actor_kind).Bind(8, JoinWords(r.chain_ids)).Bind(9, r.token_id).Bind(10, r.source_ip).Bind(11, r.user_agent)
       .Bind(12, r.request_id).Bind(13, r.action).Bind(14, r.target);
   stmt->Bind(15, r.target_version ? std::optional<int64_t>(*r.target_version) : std::nullopt);
   return stmt->Bind(16, r.outcome).Bind(17, r.reason).Bind(18, std::span<const uint8_t>(r.hash)).Run();
@@ -536,14 +535,6 @@ Result<std::vector<AuditCheckpointRecord>> SqliteTransaction::ListAuditCheckpoin
   return AllRows<AuditCheckpointRecord>(*stmt, [](const Statement& row) {
     return AuditCheckpointRecord{row.Int(0), row.Blob(1), row.Int(2), row.Blob(3)};
   });
-}
-
-Result<int64_t> SqliteTransaction::LastAuditCheckpointSeq() {
-  auto stmt = conn_.Prepare("SELECT coalesce(max(seq), 0) FROM audit_checkpoints");
-  if (!stmt.ok()) return stmt.error();
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  return *row ? stmt->Int(0) : int64_t{0};
 }
 
 Result<std::optional<int64_t>> SqliteTransaction::LastAuditSeqBefore(UnixMicros cutoff) {

@@ -68,12 +68,11 @@ class SqliteTransaction : public WriteTransaction {
   Status InsertKeyEvent(const KeyEventRecord& event) override;
   // ---- end of key management ----
 
-  Result<std::optional<AuditRecord>> LastAuditRecord() override;
+  Result<AuditChainTip> ReadAuditChainTip() override;
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) override;
   Result<std::vector<AuditKeyRecord>> ListAuditKeys() override;
   Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override;
-  Result<int64_t> LastAuditCheckpointSeq() override;
   Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) override;
   Status AppendAudit(const AuditRecord& record) override;
   Status PutAuditKey(const AuditKeyRecord& key) override;

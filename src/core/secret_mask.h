@@ -1,5 +1,6 @@
 // Masking for callers that may use a credential but must not hold it (a token with reveal: false).
-// Kept to one small function because the vault layer may take masking over later.
+// The vault masks what it hands such callers; the MCP tools mask again whatever their backend
+// returns, which changes nothing for values already masked.
 #pragma once
 
 #include <string>
@@ -9,7 +10,7 @@
 
 #include "core/credential.h"
 
-namespace coffer::mcp {
+namespace coffer {
 
 // "••••" followed by the last 4 characters of `value`, or 8 bullets when `value` is shorter than
 // 8 characters (then the tail would be half the secret). Characters are UTF-8 code points.
@@ -21,4 +22,4 @@ std::string MaskSecretValue(std::string_view value);
 // fields (usernames, URLs, issuers) in metadata. `type` is there for per-type exceptions.
 nlohmann::json MaskSecretFields(CredentialType type, const nlohmann::json& data);
 
-}  // namespace coffer::mcp
+}  // namespace coffer

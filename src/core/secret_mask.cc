@@ -1,10 +1,10 @@
-#include "api/mcp/secret_mask.h"
+#include "core/secret_mask.h"
 
 #include <vector>
 
 #include "core/secure_wipe.h"
 
-namespace coffer::mcp {
+namespace coffer {
 namespace {
 
 constexpr std::string_view kBullet = "\xE2\x80\xA2";  // U+2022, 3 bytes in UTF-8
@@ -52,4 +52,4 @@ nlohmann::json MaskSecretFields(CredentialType type, const nlohmann::json& data)
   return data;  // booleans and null say nothing secret
 }
 
-}  // namespace coffer::mcp
+}  // namespace coffer

@@ -1,0 +1,115 @@
+// Reading JSON request bodies strictly, for every route: unknown fields and wrong types are
+// errors that name the field, so a typo like "scope" never silently means "all scopes", and the
+// parsed body is wiped whatever the handler does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/api_types.h"
+#include "api/http/json_io.h"
+#include "api/http/query_params.h"
+#include "core/credential.h"
+
+namespace coffer::api {
+
+// The fields of one parsed body, each read with its type checked.
+class BodyFields {
+ public:
+  BodyFields(nlohmann::json& json, std::set<std::string> allowed) : json_(json), allowed_(std::move(allowed)) {}
+
+  Status CheckUnknown() const {
+    for (const auto& [key, value] : json_.items()) {
+      if (allowed_.count(key) == 0) return UnknownName("field", key, allowed_);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<std::string>> OptionalString(const std::string& key) const {
+    if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::string>();
+    if (!json_[key].is_string()) return MakeError(ErrorCode::kInvalidArgument, key + " must be a string");
+    return std::optional<std::string>(json_[key].get<std::string>());
+  }
+
+  Result<std::string> RequiredString(const std::string& key) const {
+    auto value = OptionalString(key);
+    if (!value.ok()) return value.error();
+    if (!*value) return MakeError(ErrorCode::kInvalidArgument, key + " is required");
+    return **value;
+  }
+
+  Result<std::optional<std::vector<std::string>>> OptionalStrings(const std::string& key) const {
+    if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::vector<std::string>>();
+    const auto& value = json_[key];
+    bool ok = value.is_array();
+    std::vector<std::string> out;
+    for (const auto& item : value) {
+      ok = ok && item.is_string();
+      if (ok) out.push_back(item.get<std::string>());
+    }
+    if (!ok) return MakeError(ErrorCode::kInvalidArgument, key + " must be an array of strings");
+    return std::optional<std::vector<std::string>>(std::move(out));
+  }
+
+  Result<std::optional<bool>> OptionalBool(const std::string& key) const {
+    if (!json_.contains(key) || json_[key].is_null()) return std::optional<bool>();
+    if (!json_[key].is_boolean()) return MakeError(ErrorCode::kInvalidArgument, key + " must be true or false");
+    return std::optional<bool>(json_[key].get<bool>());
+  }
+
+  Result<std::optional<int64_t>> OptionalPositiveInt(const std::string& key, int64_t max) const {
+    if (!json_.contains(key) || json_[key].is_null()) return std::optional<int64_t>();
+    const auto& value = json_[key];
+    if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > max) {
+      return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
+    }
+    return std::optional<int64_t>(value.get<int64_t>());
+  }
+
+  Result<std::optional<UnixMicros>> OptionalTime(const std::string& key) const {
+    auto text = OptionalString(key);
+    if (!text.ok()) return text.error();
+    if (!*text) return std::optional<UnixMicros>();
+    auto t = ParseTimestamp(key, **text);
+    if (!t.ok()) return t.error();
+    return std::optional<UnixMicros>(*t);
+  }
+
+ private:
+  nlohmann::json& json_;
+  std::set<std::string> allowed_;
+};
+
+// Parses the body and checks its fields; `handler(fields)` runs only on a clean body.
+// Endpoints whose fields are all optional may also be called with no body at all.
+enum class EmptyBody { kRefused, kAllowed };
+
+template <typename Handler>
+ApiResponse WithBody(const ApiRequest& request, std::set<std::string> allowed, Handler handler,
+                     EmptyBody empty = EmptyBody::kRefused) {
+  if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
+  const bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
+  auto json = empty == EmptyBody::kAllowed && blank ? Result<nlohmann::json>(nlohmann::json::object())
+                                                    : ParseJsonObject(request.body);
+  if (!json.ok()) return ErrorResponse(json.error());
+  BodyFields fields(*json, std::move(allowed));
+  if (Status s = fields.CheckUnknown(); !s.ok()) {
+    WipeJson(*json);
+    return ErrorResponse(s.error());
+  }
+  ApiResponse response = handler(fields);
+  WipeJson(*json);
+  return response;
+}
+
+// Reads a field in a handler, returning its error response when the field is wrong.
+#define COFFER_FIELD(var, expr)                          \
+  auto var = (expr);                                     \
+  if (!var.ok()) return ErrorResponse(var.error())
+
+}  // namespace coffer::api
