@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <utility>
 
 #include "core/secure_wipe.h"
 
@@ -99,7 +100,7 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& p
   reply.body = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
   if (reply.body.is_discarded()) {
     reply.body = nullptr;
-    reply.raw_body = response;
+    reply.raw_body = std::move(response);  // a copy would be one more holder of the body left unwiped
   }
   SecureWipe(response);
   return reply;

@@ -120,15 +120,15 @@ void AddAuditCommands(CLI::App& app) {
     CLI::App* cmd = group->add_subcommand("export", "Every matching record as JSON Lines, oldest first");
     AddFilterFlags(cmd, *f);
     cmd->callback([f] {
-      ApiClient client = ClientFor(f->common);
-      auto sent = client.Send("GET", "/v0/audit/export" + Query(client, *f));
-      if (!sent.ok()) std::exit(Fail(kExitUnavailable, sent.error().message));
-      if (sent->status != 200) std::exit(Fail(ExitCodeForStatus(sent->status), ErrorMessageOf(*sent)));
+      ApiReply reply;
+      int code = Call(f->common, "GET", "", std::nullopt, reply,
+                      [&](ApiClient& client) { return "/v0/audit/export" + Query(client, *f); });
+      if (code != kExitOk) std::exit(code);
       // JSON Lines: one record parses as one JSON document, more stay as text.
-      if (!sent->body.is_null()) {
-        std::cout << sent->body.dump() << "\n";
+      if (!reply.body.is_null()) {
+        std::cout << reply.body.dump() << "\n";
       } else {
-        std::cout << sent->raw_body;
+        std::cout << reply.raw_body;
       }
       std::exit(kExitOk);
     });

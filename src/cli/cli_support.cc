@@ -42,6 +42,15 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
+std::string Join(const nlohmann::json& items) {
+  std::string out;
+  if (!items.is_array()) return out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+  }
+  return out;
+}
+
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   std::ifstream in(path, std::ios::binary);

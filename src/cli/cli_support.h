@@ -41,6 +41,9 @@ int Call(const CommonFlags& flags, const std::string& method, const std::string&
 // The string at `key`, or "" when absent or not a string.
 std::string Str(const nlohmann::json& j, const char* key);
 
+// A JSON array's items separated by commas (strings as they are, others as JSON); "" for a non-array.
+std::string Join(const nlohmann::json& items);
+
 // Reads a whole file, or stdin for "-". Fails naming the file.
 Result<std::string> ReadInput(const std::string& path);
 

@@ -1,6 +1,5 @@
 #include "cli/env_commands.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "cli/env_mapping.h"
 #include "cli/exit_codes.h"
 #include "core/credential.h"
+#include "core/private_file.h"
 #include "core/secure_wipe.h"
 #include "formats/dotenv_writer.h"
 
@@ -81,29 +81,15 @@ int SelectedVariables(const CommonFlags& flags, const Selection& selection, std:
   return kExitOk;
 }
 
-// Written 0600 from the first byte: the file holds secrets.
+// The file holds secrets, so it is written through core's private-file path (0600, never a
+// partial file). A symlink there is refused rather than replaced: it was most likely put there on
+// purpose, and replacing it would silently cut the link.
 Status WritePrivate(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return MakeError(ErrorCode::kInvalidArgument, "cannot write " + path + ": " + std::strerror(errno));
-  // An existing file keeps its mode through O_TRUNC: narrow it before writing.
-  if (::fchmod(fd, 0600) != 0) {
-    int err = errno;
-    ::close(fd);
-    return MakeError(ErrorCode::kInvalidArgument, "cannot make " + path + " private: " + std::strerror(err));
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidArgument, "cannot write " + path + ": it is a symbolic link");
   }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      return MakeError(ErrorCode::kInvalidArgument, "cannot write " + path + ": " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) return MakeError(ErrorCode::kInvalidArgument, "cannot write " + path + ": " + std::strerror(errno));
-  return Status::Ok();
+  return WritePrivateFile(path, text);
 }
 
 Result<std::string> Render(std::vector<EnvVar>& vars, const std::string& format) {

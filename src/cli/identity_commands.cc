@@ -1,6 +1,5 @@
 #include "cli/identity_commands.h"
 
-#include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +11,7 @@
 #include "cli/cli_support.h"
 #include "cli/exit_codes.h"
 #include "core/credential.h"
+#include "core/secret_input.h"
 #include "core/secure_wipe.h"
 
 namespace coffer::cli {
@@ -29,33 +29,26 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
-std::string Joined(const nlohmann::json& array) {
-  std::string out;
-  if (!array.is_array()) return out;
-  for (const auto& s : array) out += (out.empty() ? "" : ",") + (s.is_string() ? s.get<std::string>() : s.dump());
-  return out;
-}
-
 void PrintIdentity(const nlohmann::json& i) {
   std::cout << Str(i, "id") << "  " << Str(i, "name") << "  " << Str(i, "kind");
   if (i.contains("role")) std::cout << " (" << Str(i, "role") << ")";
-  std::cout << "  scopes=" << Joined(i.value("scopes", nlohmann::json::array()));
+  std::cout << "  scopes=" << Join(i.value("scopes", nlohmann::json::array()));
   if (!i.value("parentId", nlohmann::json()).is_null()) std::cout << "  parent=" << Str(i, "parentId");
   if (!i.value("revokedAt", nlohmann::json()).is_null()) std::cout << "  REVOKED " << Str(i, "revokedAt");
   std::cout << "\n";
 }
 
 void PrintToken(const nlohmann::json& t) {
-  std::cout << Str(t, "id") << "  " << Str(t, "name") << "  scopes=" << Joined(t.value("scopes", nlohmann::json::array()));
+  std::cout << Str(t, "id") << "  " << Str(t, "name") << "  scopes=" << Join(t.value("scopes", nlohmann::json::array()));
   if (!t.value("expiresAt", nlohmann::json()).is_null()) std::cout << "  expires " << Str(t, "expiresAt");
-  if (!t.value("cidrs", nlohmann::json::array()).empty()) std::cout << "  from " << Joined(t["cidrs"]);
+  if (!t.value("cidrs", nlohmann::json::array()).empty()) std::cout << "  from " << Join(t["cidrs"]);
   if (!t.value("revokedAt", nlohmann::json()).is_null()) std::cout << "  REVOKED";
   std::cout << "\n";
 }
 
 void PrintGrant(const nlohmann::json& g) {
   std::cout << Str(g, "id") << "  " << Str(g, "granterId") << " -> " << Str(g, "granteeId") << "  "
-            << Str(g, "pattern") << "  scopes=" << Joined(g.value("scopes", nlohmann::json::array()));
+            << Str(g, "pattern") << "  scopes=" << Join(g.value("scopes", nlohmann::json::array()));
   if (!g.value("revokedAt", nlohmann::json()).is_null()) std::cout << "  REVOKED";
   std::cout << "\n";
 }
@@ -92,28 +85,10 @@ int Run(const CommonFlags& flags, const std::string& method, const std::function
   return kExitOk;
 }
 
-// Reads a password without echo from the terminal, or a line from stdin when it is not one.
-std::string ReadPassword(const char* prompt) {
-  std::string line;
-  if (isatty(STDIN_FILENO)) {
-    std::cerr << prompt << std::flush;
-    termios old_mode{};
-    tcgetattr(STDIN_FILENO, &old_mode);
-    termios quiet = old_mode;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::getline(std::cin, line);
-    tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
-    std::cerr << "\n";
-  } else {
-    std::getline(std::cin, line);
-  }
-  return line;
-}
-
-std::string PasswordFromEnvOrPrompt(const char* prompt) {
-  if (const char* env = std::getenv("COFFER_PASSWORD"); env != nullptr && *env != '\0') return env;
-  return ReadPassword(prompt);
+// COFFER_PASSWORD, else a no-echo prompt, else one line of stdin.
+Result<std::string> PasswordFromEnvOrPrompt(const std::string& prompt) {
+  if (const char* env = std::getenv("COFFER_PASSWORD"); env != nullptr && *env != '\0') return std::string(env);
+  return ReadSecretLine(prompt, /*confirm=*/false);
 }
 
 void AddOrg(CLI::App& app) {
@@ -312,11 +287,12 @@ void AddSession(CLI::App& app) {
     cmd->callback([a] {
       std::exit(Run(a->flags, "POST", [](ApiClient&) { return "/v0/auth/login"; },
                     [a]() -> Result<std::optional<nlohmann::json>> {
-                      std::string password = PasswordFromEnvOrPrompt("Password: ");
-                      nlohmann::json body = {{"username", a->username}, {"password", password}};
+                      auto password = PasswordFromEnvOrPrompt("Password");
+                      if (!password.ok()) return password.error();
+                      nlohmann::json body = {{"username", a->username}, {"password", *password}};
                       if (!a->totp.empty()) body["totp"] = a->totp;
-                      SecureWipe(password);
-                      return std::optional<nlohmann::json>(body);
+                      SecureWipe(*password);
+                      return std::optional<nlohmann::json>(std::move(body));
                     },
                     PrintNewToken));
     });
@@ -330,7 +306,7 @@ void AddSession(CLI::App& app) {
         const auto& identity = me.value("identity", nlohmann::json::object());
         std::cout << Str(identity, "name") << " (" << Str(identity, "id") << ", " << Str(identity, "kind");
         if (identity.contains("role")) std::cout << ", " << Str(identity, "role");
-        std::cout << ")\n  token   " << Str(me, "tokenId") << "\n  scopes  " << Joined(me.value("scopes", nlohmann::json::array()))
+        std::cout << ")\n  token   " << Str(me, "tokenId") << "\n  scopes  " << Join(me.value("scopes", nlohmann::json::array()))
                   << "\n  chain   ";
         std::string chain;
         for (const auto& link : me.value("chain", nlohmann::json::array())) chain += (chain.empty() ? "" : " > ") + Str(link, "name");
@@ -352,14 +328,24 @@ void AddSession(CLI::App& app) {
                       if (const char* env = std::getenv("COFFER_NEW_PASSWORD"); env != nullptr && *env != '\0') {
                         next = env;
                       } else {
-                        if (current.empty() && isatty(STDIN_FILENO)) current = ReadPassword("Current password (empty if none): ");
-                        next = ReadPassword("New password: ");
+                        if (current.empty() && isatty(STDIN_FILENO)) {
+                          auto typed = ReadSecretLine("Current password (empty if none)", /*confirm=*/false);
+                          if (!typed.ok()) return typed.error();
+                          current = std::move(*typed);
+                        }
+                        // Confirmed on a terminal: a typo here would lock the person out.
+                        auto typed = ReadSecretLine("New password", /*confirm=*/true);
+                        if (!typed.ok()) {
+                          SecureWipe(current);
+                          return typed.error();
+                        }
+                        next = std::move(*typed);
                       }
                       nlohmann::json body = {{"newPassword", next}};
                       if (!current.empty()) body["currentPassword"] = current;
                       SecureWipe(current);
                       SecureWipe(next);
-                      return std::optional<nlohmann::json>(body);
+                      return std::optional<nlohmann::json>(std::move(body));
                     },
                     [](const nlohmann::json& r) { std::cout << "Password set for " << Str(r, "username") << "\n"; }));
     });
@@ -379,7 +365,6 @@ void AddSecondFactor(CLI::App& app) {
       std::exit(Run(*flags, "POST", [](ApiClient&) { return "/v0/me/2fa"; }, nullptr, [](const nlohmann::json& r) {
         std::cerr << "Add this to your authenticator app (shown once), then run `coffer 2fa confirm CODE`:\n";
         std::cout << Str(r, "otpauthUri") << "\n";
-        std::cerr << "  secret: " << Str(r, "secret") << "\n";
       }));
     });
   }

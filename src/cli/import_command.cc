@@ -11,15 +11,6 @@
 namespace coffer::cli {
 namespace {
 
-std::string Join(const nlohmann::json& items) {
-  std::string out;
-  if (!items.is_array()) return out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
-  }
-  return out;
-}
-
 // The report as a table, with each entry's warnings and problems under it. Never holds a value:
 // the server's report has none.
 void PrintReport(const nlohmann::json& report) {

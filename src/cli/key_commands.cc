@@ -6,37 +6,11 @@
 #include <memory>
 #include <thread>
 
-#include "cli/api_client.h"
+#include "cli/cli_support.h"
 #include "cli/exit_codes.h"
 
 namespace coffer::cli {
 namespace {
-
-struct Flags {
-  std::string addr;
-  std::string token;
-  bool json = false;
-};
-
-void AddFlags(CLI::App* command, Flags& flags) {
-  command->add_option("--addr", flags.addr, "Server address (env COFFER_ADDR, default http://127.0.0.1:8720)");
-  command->add_option("--token", flags.token, "Bearer token (env COFFER_TOKEN)");
-  command->add_flag("--json", flags.json, "Print the server's JSON, for scripts");
-}
-
-// Sends one request; on failure prints the server's message and returns the exit code.
-int Call(const Flags& flags, const std::string& method, const std::string& path,
-         const std::optional<std::string>& body, ApiReply& reply) {
-  ApiClient client(ResolveClientConfig(flags.addr, flags.token));
-  auto sent = client.Send(method, path, body);
-  if (!sent.ok()) return Fail(kExitUnavailable, sent.error().message);
-  reply = std::move(sent).value();
-  if (reply.status < 200 || reply.status >= 300) {
-    if (flags.json && !reply.body.is_null()) std::cout << reply.body.dump(2) << "\n";
-    return Fail(ExitCodeForStatus(reply.status), ErrorMessageOf(reply));
-  }
-  return kExitOk;
-}
 
 std::string Text(const nlohmann::json& j) {
   if (j.is_null()) return "-";
@@ -70,18 +44,18 @@ void PrintKeyStatus(const nlohmann::json& s) {
 void AddVaultRotate(CLI::App& app) {
   CLI::App* vault = app.get_subcommand("vault");
   struct Args {
-    Flags flags;
+    CommonFlags flags;
     std::string name;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = vault->add_subcommand(
       "rotate", "Re-encrypt a credential under fresh key material (same value, same versions)");
   cmd->add_option("name", args->name, "Credential name")->required();
-  AddFlags(cmd, args->flags);
+  AddCommonFlags(cmd, args->flags);
   cmd->callback([args] {
     ApiReply reply;
-    ApiClient escaper(ResolveClientConfig(args->flags.addr, args->flags.token));
-    int code = Call(args->flags, "POST", "/v0/vault/" + escaper.Escape(args->name) + "/rotate", std::nullopt, reply);
+    int code = Call(args->flags, "POST", args->name, std::nullopt, reply,
+                    [&](ApiClient& client) { return "/v0/vault/" + client.Escape(args->name) + "/rotate"; });
     if (code != kExitOk) std::exit(code);
     if (args->flags.json) {
       std::cout << reply.body.dump(2) << "\n";
@@ -94,13 +68,13 @@ void AddVaultRotate(CLI::App& app) {
 }
 
 void AddKeysRotate(CLI::App* keys) {
-  auto flags = std::make_shared<Flags>();
+  auto flags = std::make_shared<CommonFlags>();
   CLI::App* cmd = keys->add_subcommand(
       "rotate", "Make a new KEK version current now and re-wrap older DEKs in the background");
-  AddFlags(cmd, *flags);
+  AddCommonFlags(cmd, *flags);
   cmd->callback([flags] {
     ApiReply reply;
-    int code = Call(*flags, "POST", "/v0/keys/rotate", std::nullopt, reply);
+    int code = Call(*flags, "POST", "", std::nullopt, reply, [](ApiClient&) { return "/v0/keys/rotate"; });
     if (code != kExitOk) std::exit(code);
     if (flags->json) {
       std::cout << reply.body.dump(2) << "\n";
@@ -115,21 +89,21 @@ void AddKeysRotate(CLI::App* keys) {
 
 void AddKeysRotateAll(CLI::App* keys) {
   struct Args {
-    Flags flags;
+    CommonFlags flags;
     bool wait = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = keys->add_subcommand("rotate-all", "Re-wrap every DEK under the current KEK, in the background");
-  AddFlags(cmd, args->flags);
+  AddCommonFlags(cmd, args->flags);
   cmd->add_flag("--wait", args->wait, "Wait until the re-wrap has finished, printing progress");
   cmd->callback([args] {
     ApiReply reply;
-    int code = Call(args->flags, "POST", "/v0/keys/rotate-all", std::nullopt, reply);
+    int code = Call(args->flags, "POST", "", std::nullopt, reply, [](ApiClient&) { return "/v0/keys/rotate-all"; });
     if (code != kExitOk) std::exit(code);
     nlohmann::json rewrap = reply.body["rewrap"];
     while (args->wait && rewrap.value("state", "") == "running") {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      code = Call(args->flags, "GET", "/v0/keys/status", std::nullopt, reply);
+      code = Call(args->flags, "GET", "", std::nullopt, reply, [](ApiClient&) { return "/v0/keys/status"; });
       if (code != kExitOk) std::exit(code);
       rewrap = reply.body["rewrap"];
       if (!args->flags.json) PrintRewrap(rewrap);
@@ -144,12 +118,12 @@ void AddKeysRotateAll(CLI::App* keys) {
 }
 
 void AddKeysStatus(CLI::App* keys) {
-  auto flags = std::make_shared<Flags>();
+  auto flags = std::make_shared<CommonFlags>();
   CLI::App* cmd = keys->add_subcommand("status", "KEK versions, the DEKs each wraps, re-wrap progress, rotations");
-  AddFlags(cmd, *flags);
+  AddCommonFlags(cmd, *flags);
   cmd->callback([flags] {
     ApiReply reply;
-    int code = Call(*flags, "GET", "/v0/keys/status", std::nullopt, reply);
+    int code = Call(*flags, "GET", "", std::nullopt, reply, [](ApiClient&) { return "/v0/keys/status"; });
     if (code != kExitOk) std::exit(code);
     if (flags->json) {
       std::cout << reply.body.dump(2) << "\n";
@@ -162,19 +136,19 @@ void AddKeysStatus(CLI::App* keys) {
 
 void AddKeysRetire(CLI::App* keys) {
   struct Args {
-    Flags flags;
+    CommonFlags flags;
     long long version = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = keys->add_subcommand("retire", "Destroy KEK versions that no DEK uses any more");
   cmd->add_option("--version", args->version, "Only this KEK version (default: every retirable one)")
       ->check(CLI::Range(1LL, 4294967295LL));
-  AddFlags(cmd, args->flags);
+  AddCommonFlags(cmd, args->flags);
   cmd->callback([args] {
     std::optional<std::string> body;
     if (args->version > 0) body = nlohmann::json{{"version", args->version}}.dump();
     ApiReply reply;
-    int code = Call(args->flags, "POST", "/v0/keys/retire", body, reply);
+    int code = Call(args->flags, "POST", "", body, reply, [](ApiClient&) { return "/v0/keys/retire"; });
     if (code != kExitOk) std::exit(code);
     if (args->flags.json) {
       std::cout << reply.body.dump(2) << "\n";
@@ -188,12 +162,12 @@ void AddKeysRetire(CLI::App* keys) {
 }
 
 void AddStatus(CLI::App& app) {
-  auto flags = std::make_shared<Flags>();
+  auto flags = std::make_shared<CommonFlags>();
   CLI::App* cmd = app.add_subcommand("status", "Server status: credential counts, keys, storage, uptime");
-  AddFlags(cmd, *flags);
+  AddCommonFlags(cmd, *flags);
   cmd->callback([flags] {
     ApiReply reply;
-    int code = Call(*flags, "GET", "/v0/status", std::nullopt, reply);
+    int code = Call(*flags, "GET", "", std::nullopt, reply, [](ApiClient&) { return "/v0/status"; });
     if (code != kExitOk) std::exit(code);
     if (flags->json) {
       std::cout << reply.body.dump(2) << "\n";

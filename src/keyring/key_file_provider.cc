@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/private_file.h"
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
 #include "crypto/secure_key.h"
@@ -38,31 +39,13 @@ Status WriteNewKeyFile(const std::string& path) {
   return WriteKeyFileExclusive(path, crypto::SecureKey::Random());
 }
 
-// The rename is durable only once the directory entry is on disk.
-void SyncParentDirectory(const std::string& path) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
-}
-
 }  // namespace
 
 Status ReplaceKeyFile(const std::string& path, const crypto::SecureKey& key) {
-  const std::string temp = path + ".new";
-  ::unlink(temp.c_str());
-  COFFER_TRY(WriteKeyFileExclusive(temp, key));
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return MakeError(ErrorCode::kUnavailable,
-                     "cannot move the new root key into place at " + path + ": " + std::strerror(err));
-  }
-  SyncParentDirectory(path);
-  return Status::Ok();
+  std::string text = crypto::Base64Encode(key.bytes()) + "\n";
+  Status written = WritePrivateFile(path, text);
+  SecureWipe(text);
+  return written;
 }
 
 Result<std::unique_ptr<RootKeyProvider>> OpenKeyFileProvider(const std::string& path,

@@ -1,15 +1,11 @@
 #include "keyring/passphrase_provider.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "core/private_file.h"
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
 
@@ -63,18 +59,7 @@ Status WritePassphraseKdfFile(const std::string& path, const PassphraseKdfFile& 
                          {"opslimit", file.params.opslimit},
                          {"memlimit", file.params.memlimit},
                          {"salt", crypto::Base64Encode(file.salt)}};
-  const std::string text = json.dump(2) + "\n";
-  const std::string temp = path + ".new";
-  ::unlink(temp.c_str());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create " + temp + ": " + std::strerror(errno));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return MakeError(ErrorCode::kUnavailable, "cannot write the passphrase parameters file " + path);
-  }
-  return Status::Ok();
+  return WritePrivateFile(path, json.dump(2) + "\n");
 }
 
 Status CheckNewPassphrase(const std::string& passphrase) {

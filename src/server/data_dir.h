@@ -12,7 +12,4 @@ Status EnsureDataDir(const std::string& path);
 
 bool FileExists(const std::string& path);
 
-// Writes `content` to a new file with mode 0600, replacing any old one atomically.
-Status WritePrivateFile(const std::string& path, const std::string& content);
-
 }  // namespace coffer::server

@@ -2,11 +2,11 @@
 
 #include <cstdlib>
 
+#include "core/secret_input.h"
 #include "core/secure_wipe.h"
 #include "keyring/passphrase_provider.h"
 #include "keyring/pkcs11_provider.h"
 #include "server/data_dir.h"
-#include "server/secret_input.h"
 
 namespace coffer::server {
 

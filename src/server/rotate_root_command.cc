@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/secret_input.h"
 #include "core/secure_wipe.h"
 #include "crypto/secure_key.h"
 #include "keyring/keyring.h"
@@ -16,7 +17,6 @@
 #include "server/data_dir.h"
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
-#include "server/secret_input.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/audit_log.h"
 #include "vault/root_rotation.h"

@@ -17,6 +17,7 @@
 #include "api/http/vault_routes.h"
 #include "api/mcp/mcp_http_route.h"
 #include "core/log.h"
+#include "core/private_file.h"
 #include "core/secure_wipe.h"
 #include "crypto/secure_key.h"
 #include "keyring/keyring.h"

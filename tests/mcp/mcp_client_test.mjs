@@ -41,7 +41,6 @@ const HINTS = {
   vault_delete: [false, true, true],
   vault_totp: [true, false, true],
 };
-const TOTP_UNAVAILABLE = 'TOTP is not available on this server yet';
 
 // Every secret value this run stores, so the server log can be checked for all of them.
 const storedSecrets = new Set();
@@ -148,7 +147,7 @@ const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // ---- Tokens with narrower rights (arrive with the identities API) ---------------------------
 
 // Creates an agent identity with the given scopes and issues it a token (reveal: false masks
-// values). Returns null when the server has no identities API (404), and the caller skips.
+// values). The identities API is required: a missing route fails the test rather than skipping it.
 async function createToken({ scopes, reveal = true }) {
   const post = async (path, body) => {
     const response = await fetch(`${URL_BASE}${path}`, {
@@ -159,16 +158,12 @@ async function createToken({ scopes, reveal = true }) {
     return { status: response.status, body: await response.json().catch(() => null) };
   };
   const identity = await post('/v0/identities', { name: `mcp-test-${unique()}`, scopes });
-  if (identity.status === 404 || identity.status === 405) return null;
   assert.equal(identity.status, 201, `POST /v0/identities: ${JSON.stringify(identity.body)}`);
   const token = await post(`/v0/identities/${identity.body.id}/tokens`, { name: 'mcp-test', reveal });
   assert.equal(token.status, 201, `POST /v0/identities/:id/tokens: ${JSON.stringify(token.body)}`);
   assert.equal(typeof token.body.token, 'string');
   return token.body.token;
 }
-
-const NO_IDENTITIES =
-  'the server has no identities API yet (POST /v0/identities is 404): tokens with narrower scopes or reveal: false cannot be made';
 
 // ---- Raw stdio ------------------------------------------------------------------------------
 
@@ -434,13 +429,9 @@ for (const kind of ['stdio', 'http']) {
       }
     });
 
-    it('gets a TOTP code that an independent implementation (otplib) agrees with', async (t) => {
+    it('gets a TOTP code that an independent implementation (otplib) agrees with', async () => {
       const totp = credentials.find((c) => c.type === 'TOTP');
       const result = await connection.client.callTool({ name: 'vault_totp', arguments: { name: totp.name } });
-      if (result.isError && textOf(result).includes(TOTP_UNAVAILABLE)) {
-        t.skip(`the server has no TOTP yet (${textOf(result)})`);
-        return;
-      }
       assert.notEqual(result.isError, true, textOf(result));
       const { code, remaining, name } = result.structuredContent;
       assert.equal(name, totp.name);
@@ -500,9 +491,8 @@ for (const kind of ['stdio', 'http']) {
       }
     });
 
-    it('shows only the tools a token has scopes for, and refuses the rest with a tool error', async (t) => {
+    it('shows only the tools a token has scopes for, and refuses the rest with a tool error', async () => {
       const token = await createToken({ scopes: ['vault:read', 'vault:list'] });
-      if (!token) return t.skip(NO_IDENTITIES);
       const narrow = await connect(kind, { token });
       try {
         const names = (await narrow.client.listTools()).tools.map((tool) => tool.name).sort();
@@ -515,11 +505,10 @@ for (const kind of ['stdio', 'http']) {
       }
     });
 
-    it('never hands a secret to a reveal: false token, through any tool', async (t) => {
+    it('never hands a secret to a reveal: false token, through any tool', async () => {
       // One agent token that may write but not see: the values are planted over REST, outside
       // the MCP transcript, then everything the MCP client receives is searched for them.
       const token = await createToken({ scopes: ['vault:read', 'vault:write', 'vault:list', 'vault:use'], reveal: false });
-      if (!token) return t.skip(NO_IDENTITIES);
       const planted = plant('planted');
       const seed = generateSecret();
       storedSecrets.add(seed);
@@ -549,13 +538,10 @@ for (const kind of ['stdio', 'http']) {
         const totp = await callOk(masked.client, 'vault_get', { name: names.totp });
         assert.equal(totp.masked, true);
         const code = await masked.client.callTool({ name: 'vault_totp', arguments: { name: names.totp } });
-        if (!code.isError) {
-          const now = Math.floor(Date.now() / 1000);
-          const expected = [-30, 0, 30].map((d) => generateSync({ secret: seed, epoch: now + d }));
-          assert.ok(expected.includes(code.structuredContent.code), 'the masked agent still gets working codes');
-        } else {
-          assert.match(textOf(code), new RegExp(TOTP_UNAVAILABLE));
-        }
+        assert.notEqual(code.isError, true, textOf(code));
+        const now = Math.floor(Date.now() / 1000);
+        const expected = [-30, 0, 30].map((d) => generateSync({ secret: seed, epoch: now + d }));
+        assert.ok(expected.includes(code.structuredContent.code), 'the masked agent still gets working codes');
         const transcript = masked.transcript.join('\n');
         assert.ok(transcript.includes(planted.slice(-4)), 'the transcript was recorded');
         assert.equal(transcript.includes(planted), false, 'the planted password reached the reveal: false client');
@@ -763,9 +749,8 @@ describe('Streamable HTTP transport, raw', () => {
     assert.equal(wrong.status, 401);
   });
 
-  it('binds a session to the token that created it', async (t) => {
+  it('binds a session to the token that created it', async () => {
     const token = await createToken({ scopes: ['vault:list'] });
-    if (!token) return t.skip(NO_IDENTITIES);
     const { session } = await rawHttpSession();
     const stolen = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { token, session });
     assert.equal(stolen.status, 404);

@@ -1,0 +1,66 @@
+#include "core/private_file.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace coffer {
+namespace {
+
+Error CannotWrite(const std::string& path, int err) {
+  return MakeError(ErrorCode::kUnavailable, "cannot write " + path + ": " + std::strerror(err));
+}
+
+bool WriteAll(int fd, std::string_view content) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
+    if (n <= 0) return false;
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string ParentDirectory(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+Status WritePrivateFile(const std::string& path, std::string_view content) {
+  // A unique name (mkostemp: O_EXCL, mode 0600) so a planted file or symlink is never written
+  // through, and no file of the user's that happens to share a fixed temp name is clobbered.
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return CannotWrite(path, errno);
+  bool ok = WriteAll(fd, content) && ::fsync(fd) == 0;
+  int err = ok ? 0 : errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(temp.c_str());
+    return CannotWrite(path, err);
+  }
+  // Without this the rename may not survive a power cut. Best effort: the new file is already in
+  // place, so reporting a failure here would make callers undo a change that has happened.
+  int dir = ::open(ParentDirectory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
+  return Status::Ok();
+}
+
+}  // namespace coffer

@@ -1,0 +1,18 @@
+// Files that hold secrets (root keys, KDF parameters, tokens, exported credentials): written so that
+// no one else can read them at any moment, and so that a crash leaves either the old file or the
+// new one, never a partial mix.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace coffer {
+
+// Replaces `path` with `content`, mode 0600, atomically and durably: a temporary file in the same
+// directory is written and fsynced, renamed over `path`, and the directory is fsynced so the rename
+// survives a power cut. A symlink at `path` is replaced, never followed. The caller wipes `content`.
+Status WritePrivateFile(const std::string& path, std::string_view content);
+
+}  // namespace coffer
