@@ -93,23 +93,11 @@ wait_until() {
 
 # ------------------------------------------------------------------- set-up --
 
-run_as_root() {
-  if ((EUID == 0)); then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else die "need root (or sudo) to run: $*"
-  fi
-}
-
-# Fresh CI machines have neither wrk nor nginx; developer machines usually do.
+# A fresh machine lacks not only wrk and nginx but the compilers and libraries the
+# build below needs; the repo's one list of packages covers both (and is quick
+# when everything is there).
 install_missing_tools() {
-  local packages=()
-  command -v wrk   >/dev/null || packages+=(wrk)
-  command -v nginx >/dev/null || packages+=(nginx-light)
-  command -v curl  >/dev/null || packages+=(curl)
-  ((${#packages[@]} == 0)) && return 0
-  log "installing ${packages[*]}"
-  run_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  run_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}"
+  bash "$REPO_DIR/scripts/install-deps.sh"
 }
 
 # Release build in its own directory, so it never disturbs a developer's build/.

@@ -12,8 +12,9 @@ packages=(
   # tests: the TLS test makes a certificate with openssl, the audit test tampers with rows via
   # sqlite3 (node for the MCP and .env tests is handled below)
   openssl sqlite3 ca-certificates
-  # bench: the load generator, the nginx baseline, Google Benchmark for bench/micro
-  wrk nginx-light libbenchmark-dev
+  # bench: the load generator, the nginx baseline, Google Benchmark for bench/micro, curl to
+  # drive the server while setting up
+  wrk nginx-light libbenchmark-dev curl
   # root keys in an HSM: p11-kit's pkcs11.h to build the PKCS#11 provider (modules are dlopen'ed,
   # nothing is linked); SoftHSM2 and pkcs11-tool (opensc) for the test that makes its own token
   libp11-kit-dev softhsm2 opensc
