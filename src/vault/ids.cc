@@ -5,7 +5,7 @@
 
 namespace coffer::vault {
 
-std::string NewId(std::string_view prefix) { return std::string(prefix) + crypto::RandomBase62(20); }
+std::string NewId(std::string_view prefix) { return std::string(prefix) + crypto::RandomIdBase62(20); }
 
 std::string NewToken() { return std::string(kTokenPrefix) + crypto::RandomBase62(43); }
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 namespace coffer::store::sqlite {
 
 Statement::~Statement() {
@@ -79,6 +81,11 @@ std::vector<uint8_t> Statement::Blob(int column) const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+  // SQLite's allocation statistics take a process-wide mutex on every malloc and free, which
+  // every reader and the writer then contend on. Nothing here reads them. Must precede the
+  // library's initialisation, hence before the first open.
+  static std::once_flag no_memory_statistics;
+  std::call_once(no_memory_statistics, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -113,6 +120,12 @@ Status Connection::Exec(const std::string& sql) {
     return MakeError(ErrorCode::kUnavailable, "storage error: " + text);
   }
   return Status::Ok();
+}
+
+Status Connection::ExecCached(const std::string& sql) {
+  auto statement = Prepare(sql);
+  if (!statement.ok()) return MakeError(ErrorCode::kUnavailable, statement.error().message);
+  return statement->Run();
 }
 
 Result<Statement> Connection::Prepare(const std::string& sql) {

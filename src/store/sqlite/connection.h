@@ -58,7 +58,10 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  Status Exec(const std::string& sql);  // statements without results
+  Status Exec(const std::string& sql);  // statements without results, parsed on every call
+  // One statement without results, prepared once and cached: BEGIN, COMMIT and savepoints run
+  // for every request, and parsing them each time cost more than the queries they wrap.
+  Status ExecCached(const std::string& sql);
   Result<Statement> Prepare(const std::string& sql);  // cached
   int64_t Changes() const;
 

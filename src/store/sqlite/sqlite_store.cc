@@ -18,10 +18,10 @@ class SqliteStore::PooledRead : public SqliteTransaction {
  public:
   PooledRead(SqliteStore& store, std::unique_ptr<Connection> conn)
       : SqliteTransaction(*conn), store_(store), owned_(std::move(conn)) {
-    began_ = owned_->Exec("BEGIN").ok();
+    began_ = owned_->ExecCached("BEGIN").ok();
   }
   ~PooledRead() override {
-    if (began_) (void)owned_->Exec("COMMIT");
+    if (began_) (void)owned_->ExecCached("COMMIT");
     store_.ReleaseReader(std::move(owned_));
   }
 
@@ -154,7 +154,7 @@ void SqliteStore::WriterLoop() {
 void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   Connection& conn = *writer_conn_;
   std::vector<Status> outcomes(group.size());
-  Status begun = conn.Exec("BEGIN IMMEDIATE");
+  Status begun = conn.ExecCached("BEGIN IMMEDIATE");
   if (!begun.ok()) {
     for (auto& w : group) w.done.set_value(begun);
     return;
@@ -162,7 +162,7 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   SqliteTransaction txn(conn);
   for (size_t i = 0; i < group.size(); ++i) {
     // A savepoint per caller: one failing piece of work rolls back alone.
-    Status s = conn.Exec("SAVEPOINT item");
+    Status s = conn.ExecCached("SAVEPOINT item");
     if (s.ok()) {
       try {
         s = group[i].work(txn);
@@ -170,17 +170,17 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
         s = MakeError(ErrorCode::kInternal, "internal error while writing");
       }
       if (s.ok()) {
-        s = conn.Exec("RELEASE item");
+        s = conn.ExecCached("RELEASE item");
       } else {
-        (void)conn.Exec("ROLLBACK TO item");
-        (void)conn.Exec("RELEASE item");
+        (void)conn.ExecCached("ROLLBACK TO item");
+        (void)conn.ExecCached("RELEASE item");
       }
     }
     outcomes[i] = std::move(s);
   }
-  Status committed = conn.Exec("COMMIT");
+  Status committed = conn.ExecCached("COMMIT");
   if (!committed.ok()) {
-    (void)conn.Exec("ROLLBACK");
+    (void)conn.ExecCached("ROLLBACK");
     Error failed = MakeError(ErrorCode::kUnavailable, "the write could not be made durable: " +
                                                           committed.error().message);
     for (auto& w : group) w.done.set_value(failed);
