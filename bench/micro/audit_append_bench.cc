@@ -84,7 +84,7 @@ void BM_RecordDurable(benchmark::State& state) {
   auto& f = Shared();
   const auto record = ReadRecord();
   for (auto _ : state) {
-    Status written = f.audit->Record(record);
+    Status written = f.audit->Record(record, {});
     if (!written.ok()) state.SkipWithError(written.error().message.c_str());
   }
   state.SetItemsProcessed(state.iterations());

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/durability_barrier.h"
 
 namespace coffer {
 
@@ -29,6 +32,10 @@ struct RequestContext {
   std::string request_id;
   std::string source_ip;
   std::string user_agent;
+  // Set by a front end that holds the reply until this request's audit records are durable:
+  // records are then queued instead of waited for, and no thread sleeps on them. Unset, each
+  // record is waited for where it is made.
+  std::shared_ptr<DurabilityBarrier> reply_barrier;
 };
 
 // One identity in a delegation chain, as shown to callers and recorded in the audit trail.

@@ -176,7 +176,7 @@ int RunRotateRoot(const RotateRootOptions& o) {
   if (!rotated.ok()) return Fail("root key rotation failed, nothing changed: " + rotated.error().message);
   store::AuditRecord record = vault::AuditLog::ServerEvent("keys.rotate_root", current_kind + " -> " + new_kind);
   record.actor_name = "coffer keys rotate-root";
-  if (Status s = (*audit)->Record(std::move(record)); !s.ok()) {
+  if (Status s = (*audit)->Record(std::move(record), {}); !s.ok()) {
     std::fprintf(stderr, "coffer: the rotation is done, but its audit record failed: %s\n", s.error().message.c_str());
   }
 

@@ -174,7 +174,7 @@ int RunServer(const ServeOptions& options) {
   std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first;
   std::string url = std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(*port);
   // Recorded before the banner: whoever waits for "listening" finds the start in the trail.
-  if (Status s = (*audit)->Record(vault::AuditLog::ServerEvent("server.start", url)); !s.ok()) {
+  if (Status s = (*audit)->Record(vault::AuditLog::ServerEvent("server.start", url), {}); !s.ok()) {
     if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
     return Fail(s.error().message);
   }
@@ -191,7 +191,7 @@ int RunServer(const ServeOptions& options) {
   server.Shutdown();
   key_manager.Stop();  // a running re-wrap resumes at the next start
   retention.Stop();
-  (void)(*audit)->Record(vault::AuditLog::ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+  (void)(*audit)->Record(vault::AuditLog::ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"), {});
   LogInfo("coffer stopped");
   return 0;
 }

@@ -142,6 +142,11 @@ class Store {
   // commit several callers' work together (group commit); each caller's work is isolated, so a
   // failing one rolls back alone. When `work` fails, nothing it wrote is kept.
   virtual Status Write(WriteWork work) = 0;
+
+  // Queues `work` like Write, and returns at once. `on_done` gets its outcome once that is
+  // durable (or has failed), on the store's writer thread: it must be quick and must not call
+  // Write, which would wait for the very thread it runs on.
+  virtual void Submit(WriteWork work, std::function<void(Status)> on_done) = 0;
 };
 
 }  // namespace coffer::store

@@ -144,10 +144,20 @@ Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record)
   return Status::Ok();
 }
 
-Status AuditLog::Record(store::AuditRecord record) {
-  Status written = store_.Write([&](store::WriteTransaction& txn) { return Append(txn, record); });
-  if (!written.ok() && written.error().code != ErrorCode::kUnavailable) return AuditUnavailable(written);
-  return written;
+Status AuditLog::Record(store::AuditRecord record, const RequestContext& request) {
+  // Any failure to write a record is the trail's being unavailable: 503, never a half answer.
+  auto as_unavailable = [](Status written) -> Status {
+    if (!written.ok() && written.error().code != ErrorCode::kUnavailable) return AuditUnavailable(written);
+    return written;
+  };
+  if (request.reply_barrier) {
+    store_.Submit([this, record = std::move(record)](store::WriteTransaction& txn) { return Append(txn, record); },
+                  [as_unavailable, done = request.reply_barrier->Expect()](Status written) {
+                    done(as_unavailable(std::move(written)));
+                  });
+    return Status::Ok();
+  }
+  return as_unavailable(store_.Write([&](store::WriteTransaction& txn) { return Append(txn, record); }));
 }
 
 Result<std::vector<store::AuditRecord>> AuditLog::Query(const Principal& caller, store::AuditQuery query) const {

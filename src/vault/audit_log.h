@@ -51,8 +51,10 @@ class AuditLog {
   // Appends `record` inside `txn`, numbering it and chaining it to the last record, so it commits
   // (durably) with the change it describes, or not at all.
   Status Append(store::WriteTransaction& txn, store::AuditRecord record) const;
-  // Appends in a write of its own; durable on return. For reads, denials and failures.
-  Status Record(store::AuditRecord record);
+  // Appends in a write of its own, for reads, denials and failures. Durable on return, unless
+  // `request` carries a reply barrier: then the write is queued and the barrier holds the reply
+  // until it is durable (or turns the reply into this failure). Server events pass `{}`.
+  Status Record(store::AuditRecord record, const RequestContext& request);
 
   // Records `principal` doing `action` on `target` with `result`'s outcome (ok, or its error) and
   // returns `result`; or the audit failure instead, when the record cannot be written.
@@ -60,7 +62,7 @@ class AuditLog {
   T RecordOutcome(const Principal& principal, std::string action, std::string target, T result) {
     store::AuditRecord record = For(principal, std::move(action), std::move(target));
     if (!result.ok()) SetFailure(record, result.error());
-    if (Status s = Record(std::move(record)); !s.ok()) return s.error();
+    if (Status s = Record(std::move(record), principal.request); !s.ok()) return s.error();
     return result;
   }
   // RecordOutcome for a failure: returns `error`, or the audit failure.

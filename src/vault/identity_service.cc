@@ -502,7 +502,7 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
                                 "too many failed logins: try again in " + std::to_string(*wait) + " seconds");
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
     AuditLog::SetFailure(record, throttled);
-    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+    if (Status s = audit_.Record(std::move(record), context); !s.ok()) return s.error();
     return throttled;
   }
   auto human = store_.BeginRead()->FindHumanByUsername(username);
@@ -532,7 +532,7 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
     throttle_.RecordFailure(username, context.source_ip);
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
     AuditLog::SetFailure(record, refusal);
-    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+    if (Status s = audit_.Record(std::move(record), context); !s.ok()) return s.error();
     return refusal;
   }
   Result<IssuedToken> issued = kWrong;

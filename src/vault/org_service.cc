@@ -39,7 +39,7 @@ Result<NewOrg> OrgService::Create(const Principal& caller, const std::string& na
   if (!allowed.ok()) {
     store::AuditRecord record = AuditLog::For(caller, "org.create", name);
     AuditLog::SetFailure(record, allowed.error());
-    COFFER_TRY(audit_.Record(std::move(record)));
+    COFFER_TRY(audit_.Record(std::move(record), caller.request));
     return allowed.error();
   }
   return CreateOrg(store_, keyring_, name, [&](store::WriteTransaction& txn, const NewOrg& org) {

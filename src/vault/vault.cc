@@ -134,7 +134,7 @@ Result<Principal> Vault::Authenticate(std::string_view bearer_token, const Reque
     // Who tried is unknown (and the token itself is never recorded); where from is not.
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.token", "");
     AuditLog::SetFailure(record, principal.error());
-    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+    if (Status s = audit_.Record(std::move(record), context); !s.ok()) return s.error();
   }
   return principal;
 }
@@ -190,7 +190,8 @@ Result<Credential> Vault::OpenAudited(const Principal& principal, VaultAction ac
   auto credential = OpenCredential(principal, action, name, version);
   if (!credential.ok()) return audit_.RecordFailure(principal, std::move(audit_action), name, credential.error());
   // The value leaves only once its read is on disk; if that fails, it does not leave at all.
-  Status recorded = audit_.Record(AuditLog::For(principal, std::move(audit_action), name, credential->info.version));
+  Status recorded = audit_.Record(AuditLog::For(principal, std::move(audit_action), name, credential->info.version),
+                                   principal.request);
   if (!recorded.ok()) return recorded.error();
   return credential;
 }
@@ -232,7 +233,7 @@ Result<CredentialPage> Vault::ListCredentials(const Principal& principal,
   if (!page.ok()) return audit_.RecordFailure(principal, "credential.list", request.prefix, page.error());
   store::AuditRecord record = AuditLog::For(principal, "credential.list", request.prefix);
   record.reason = std::to_string(page->items.size()) + " listed";
-  if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+  if (Status s = audit_.Record(std::move(record), principal.request); !s.ok()) return s.error();
   return page;
 }
 
@@ -300,7 +301,7 @@ Result<ImportOutcome> Vault::ImportCredentials(const Principal& principal,
     record.outcome = options.dry_run ? "ok" : "error";
     record.reason = std::string(options.dry_run ? "dry run of " : "refused batch of ") +
                     std::to_string(requests.size()) + " entries";
-    if (Status s = audit_.Record(std::move(record)); !s.ok()) return s.error();
+    if (Status s = audit_.Record(std::move(record), principal.request); !s.ok()) return s.error();
   }
   return outcome;
 }

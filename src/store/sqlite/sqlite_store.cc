@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <exception>
+#include <future>
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_transaction.h"
@@ -123,15 +124,22 @@ std::unique_ptr<ReadTransaction> SqliteStore::BeginRead() {
 }
 
 Status SqliteStore::Write(WriteWork work) {
-  std::future<Status> done;
+  std::promise<Status> outcome;
+  std::future<Status> done = outcome.get_future();
+  Submit(std::move(work), [&outcome](Status s) { outcome.set_value(std::move(s)); });
+  return done.get();
+}
+
+void SqliteStore::Submit(WriteWork work, std::function<void(Status)> on_done) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (stopping_) return MakeError(ErrorCode::kUnavailable, "the server is shutting down");
-    queue_.push_back(PendingWrite{std::move(work), {}});
-    done = queue_.back().done.get_future();
+    if (!stopping_) {
+      queue_.push_back(PendingWrite{std::move(work), std::move(on_done)});
+      queue_cv_.notify_one();
+      return;
+    }
   }
-  queue_cv_.notify_one();
-  return done.get();
+  on_done(MakeError(ErrorCode::kUnavailable, "the server is shutting down"));
 }
 
 void SqliteStore::WriterLoop() {
@@ -156,7 +164,7 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
   std::vector<Status> outcomes(group.size());
   Status begun = conn.ExecCached("BEGIN IMMEDIATE");
   if (!begun.ok()) {
-    for (auto& w : group) w.done.set_value(begun);
+    for (auto& w : group) w.done(begun);
     return;
   }
   SqliteTransaction txn(conn);
@@ -183,10 +191,10 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
     (void)conn.ExecCached("ROLLBACK");
     Error failed = MakeError(ErrorCode::kUnavailable, "the write could not be made durable: " +
                                                           committed.error().message);
-    for (auto& w : group) w.done.set_value(failed);
+    for (auto& w : group) w.done(failed);
     return;
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(std::move(outcomes[i]));
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
 }
 
 }  // namespace coffer::store::sqlite

@@ -4,7 +4,6 @@
 
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,11 +24,12 @@ class SqliteStore : public Store {
   std::string_view engine() const override { return "sqlite"; }
   std::unique_ptr<ReadTransaction> BeginRead() override;
   Status Write(WriteWork work) override;
+  void Submit(WriteWork work, std::function<void(Status)> on_done) override;
 
  private:
   struct PendingWrite {
     WriteWork work;
-    std::promise<Status> done;
+    std::function<void(Status)> done;
   };
   class PooledRead;
 
