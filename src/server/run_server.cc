@@ -167,7 +167,7 @@ int RunServer(const ServeOptions& options) {
   if (tls) http_options.tls = api::TlsFiles{*options.tls_cert, *options.tls_key};
   http_options.io_threads = options.io_threads;
   http_options.worker_threads = options.worker_threads;
-  api::HttpServer server(http_options, [&router](const api::ApiRequest& r) { return router.Dispatch(r); });
+  api::HttpServer server(http_options, [&router](const api::ApiRequest& r) { return router.Route(r); });
   auto port = server.Start();
   if (!port.ok()) return Fail(port.error().message);
 

@@ -2,11 +2,14 @@
 // adapter that shares them) stay independent of the server machinery.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/durability_barrier.h"
 #include "core/secure_wipe.h"
 
 namespace coffer::api {
@@ -19,6 +22,9 @@ struct ApiRequest {
   std::string body;
   std::string remote_ip;
   std::string request_id;
+  // Holds the reply until the request's queued audit records are durable (see RequestContext).
+  // The HTTP server sets it; a request made without one waits for each record where it is made.
+  std::shared_ptr<DurabilityBarrier> reply_barrier;
 
   ApiRequest() = default;
   ApiRequest(const ApiRequest&) = delete;
@@ -39,6 +45,16 @@ struct ApiResponse {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Whether a handler may wait: for a durable write, a password hash, a long scan. One that does
+// not (it reads a few rows and queues its audit records) runs where no thread sleeps on the disk.
+enum class Waits { kYes, kNo };
+
+// A request matched to its handler, to run on whichever thread suits `waits`.
+struct RoutedRequest {
+  Waits waits = Waits::kYes;
+  std::function<ApiResponse()> run;
 };
 
 }  // namespace coffer::api

@@ -3,7 +3,7 @@
 namespace coffer::api {
 
 RequestContext ContextOf(const ApiRequest& request) {
-  return RequestContext{request.request_id, request.remote_ip, request.Header("user-agent")};
+  return RequestContext{request.request_id, request.remote_ip, request.Header("user-agent"), request.reply_barrier};
 }
 
 Result<Principal> Authenticate(vault::Vault& vault, const ApiRequest& request) {

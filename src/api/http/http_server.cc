@@ -1,6 +1,9 @@
 #include "api/http/http_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -29,14 +32,25 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr size_t kHeaderLimit = 16 * 1024;
 
 struct SharedState {
-  SharedState(RequestHandler h, size_t limit, int workers)
-      : handler(std::move(h)), body_limit(limit), pool(static_cast<size_t>(workers)) {}
+  SharedState(RequestHandler h, size_t limit, int workers, int quick_workers)
+      : handler(std::move(h)), body_limit(limit), pool(static_cast<size_t>(workers)),
+        quick_pool(static_cast<size_t>(quick_workers)) {}
   RequestHandler handler;
   size_t body_limit;
-  net::thread_pool pool;
+  net::thread_pool pool;        // handlers that may wait
+  net::thread_pool quick_pool;  // handlers that never wait
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+  // A reply can become ready on the store's writer thread after a shutdown gave up waiting for
+  // it; from then on it is dropped instead of posted to an I/O context that is going away.
+  std::shared_mutex delivery_mutex;  // shared by deliveries, exclusive to close
+  bool closed = false;
 };
+
+int QuickThreads(int configured) {
+  if (configured > 0) return configured;
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 void ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
   while (!query.empty()) {
@@ -73,6 +87,7 @@ ApiRequest Translate(http::request<http::string_body>& req, const std::string& r
   SecureWipe(req.body());
   api.remote_ip = remote_ip;
   api.request_id = vault::NewId("req_");
+  api.reply_barrier = std::make_shared<DurabilityBarrier>();
   return api;
 }
 
@@ -133,21 +148,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto api = std::make_shared<ApiRequest>(Translate(req, remote_ip_));
     const bool keep_alive = req.keep_alive();
     state_->in_flight.fetch_add(1);
-    net::post(state_->pool, [self = this->shared_from_this(), api, keep_alive]() mutable {
+    RoutedRequest routed = state_->handler(*api);
+    auto& lane = routed.waits == Waits::kNo ? state_->quick_pool : state_->pool;
+    net::post(lane, [self = this->shared_from_this(), api, keep_alive, run = std::move(routed.run)]() mutable {
       ApiResponse response;
       try {
-        response = self->state_->handler(*api);
+        response = run();
       } catch (const std::exception&) {
         LogError("request " + api->request_id + " failed with an internal exception");
         response = ErrorResponse(500, "internal", "internal error: the request id is in the server log");
       }
       std::string request_id = api->request_id;
+      auto barrier = api->reply_barrier;
       api.reset();  // wipes the request body now, not when the last copy dies
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response), keep_alive, request_id]() mutable {
-                  self->WriteResponse(std::move(response), keep_alive, /*counted=*/true, request_id);
-                });
+      barrier->WhenDone([self, response = std::move(response), keep_alive, request_id](Status durable) mutable {
+        if (!durable.ok()) {
+          // A record of this request did not reach the disk: what it answered must not leave.
+          SecureWipe(response.body);
+          response = ErrorResponse(durable.error());
+        }
+        self->Deliver(std::move(response), keep_alive, request_id);
+      });
     });
+  }
+
+  void Deliver(ApiResponse response, bool keep_alive, const std::string& request_id) {
+    std::shared_lock lock(state_->delivery_mutex);
+    if (state_->closed) {
+      SecureWipe(response.body);
+      return;
+    }
+    net::post(stream_.get_executor(),
+              [self = this->shared_from_this(), response = std::move(response), keep_alive, request_id]() mutable {
+                self->WriteResponse(std::move(response), keep_alive, /*counted=*/true, request_id);
+              });
   }
 
   void WriteResponse(ApiResponse api, bool keep_alive, bool counted, const std::string& request_id) {
@@ -204,7 +238,7 @@ class HttpServer::Impl {
         keep_running_(net::make_work_guard(ioc_)),
         acceptor_(net::make_strand(ioc_)),
         state_(std::make_shared<SharedState>(std::move(handler), options_.body_limit,
-                                             options_.worker_threads)) {}
+                                             options_.worker_threads, QuickThreads(options_.quick_threads))) {}
 
   Result<uint16_t> Start() {
     if (options_.tls) {
@@ -250,11 +284,16 @@ class HttpServer::Impl {
     if (state_->in_flight.load() > 0) {
       LogWarning(std::to_string(state_->in_flight.load()) + " requests still in flight after the grace period: closing");
     }
+    {
+      std::unique_lock lock(state_->delivery_mutex);
+      state_->closed = true;
+    }
     keep_running_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
     state_->pool.join();
+    state_->quick_pool.join();
   }
 
  private:

@@ -1,6 +1,8 @@
 // The network front: a Boost.Beast HTTP/1.1 server (plain or TLS) with keep-alive. I/O threads
-// only parse and write; each request's handler runs on a worker pool, because handlers block on
-// durable commits and must not stall other connections.
+// only parse and write. A handler that may wait (on a durable commit, a password hash) runs on a
+// large worker pool so that it never stalls other connections; one that never waits runs on a
+// pool with a thread per core, where threads stay busy instead of sleeping and waking per request.
+// Either way the reply leaves only once the request's queued audit records are durable.
 #pragma once
 
 #include <atomic>
@@ -25,11 +27,13 @@ struct HttpServerOptions {
   uint16_t port = 8720;  // 0 picks a free port
   std::optional<TlsFiles> tls;
   int io_threads = 2;
-  int worker_threads = 64;
+  int worker_threads = 64;  // for handlers that may wait
+  int quick_threads = 0;    // for handlers that never wait; 0: one per core
   size_t body_limit = 1024 * 1024;
 };
 
-using RequestHandler = std::function<ApiResponse(const ApiRequest&)>;
+// Matches a request to what answers it; runs on an I/O thread, so it only looks, never works.
+using RequestHandler = std::function<RoutedRequest(const ApiRequest&)>;
 
 class HttpServer {
  public:

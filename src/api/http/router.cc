@@ -43,11 +43,22 @@ bool PercentDecode(std::string_view in, std::string& out) {
   return true;
 }
 
-void Router::Add(std::string method, const std::string& pattern, RouteHandler handler) {
-  routes_.push_back(Route{std::move(method), SplitPath(pattern), std::move(handler)});
+void Router::Add(std::string method, const std::string& pattern, RouteHandler handler, Waits waits) {
+  routes_.push_back(Entry{std::move(method), SplitPath(pattern), std::move(handler), waits});
 }
 
-ApiResponse Router::Dispatch(const ApiRequest& request) const {
+RoutedRequest Router::Route(const ApiRequest& request) const {
+  Match match = Find(request);
+  if (auto* response = std::get_if<ApiResponse>(&match)) {
+    return RoutedRequest{Waits::kNo, [response = std::move(*response)] { return response; }};
+  }
+  auto& [route, params] = std::get<0>(match);
+  return RoutedRequest{route->waits, [route = route, params = std::move(params), &request] {
+                         return route->handler(request, params);
+                       }};
+}
+
+Router::Match Router::Find(const ApiRequest& request) const {
   std::vector<std::string> raw = SplitPath(request.path);
   std::vector<std::string> segments(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -56,7 +67,7 @@ ApiResponse Router::Dispatch(const ApiRequest& request) const {
     }
   }
   std::string allowed;
-  for (const Route& route : routes_) {
+  for (const Entry& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     PathParams params;
     bool match = true;
@@ -69,7 +80,7 @@ ApiResponse Router::Dispatch(const ApiRequest& request) const {
       }
     }
     if (!match) continue;
-    if (route.method == request.method) return route.handler(request, params);
+    if (route.method == request.method) return std::make_pair(&route, std::move(params));
     if (!allowed.empty()) allowed += ", ";
     allowed += route.method;
   }

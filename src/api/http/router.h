@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "api/http/api_types.h"
@@ -16,16 +18,24 @@ using RouteHandler = std::function<ApiResponse(const ApiRequest&, const PathPara
 
 class Router {
  public:
-  void Add(std::string method, const std::string& pattern, RouteHandler handler);
-  ApiResponse Dispatch(const ApiRequest& request) const;
+  void Add(std::string method, const std::string& pattern, RouteHandler handler, Waits waits = Waits::kYes);
+  // Matches `request` (which must outlive the result) to its handler, or to the 400/404/405 that
+  // says why there is none, without running it yet.
+  RoutedRequest Route(const ApiRequest& request) const;
+  ApiResponse Dispatch(const ApiRequest& request) const { return Route(request).run(); }
 
  private:
-  struct Route {
+  struct Entry {
     std::string method;
     std::vector<std::string> segments;
     RouteHandler handler;
+    Waits waits;
   };
-  std::vector<Route> routes_;
+  // The route for `request`, with its parameters; or the response that says why there is none.
+  using Match = std::variant<std::pair<const Entry*, PathParams>, ApiResponse>;
+  Match Find(const ApiRequest& request) const;
+
+  std::vector<Entry> routes_;
 };
 
 // Decodes %XX escapes; false on a malformed escape.

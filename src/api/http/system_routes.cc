@@ -10,7 +10,7 @@ void AddSystemRoutes(Router& router, store::Store& store) {
     auto orgs = store.BeginRead()->ListOrgs();
     if (!orgs.ok()) return ErrorResponse(503, "unavailable", "the database does not answer");
     return JsonResponse(200, {{"status", "ok"}});
-  });
+  }, Waits::kNo);
 }
 
 }  // namespace coffer::api

@@ -40,7 +40,7 @@ void AddTypedRoutes(Router& router, vault::Vault& vault) {
   router.Add("GET", "/v0/presets",
              [&vault](const ApiRequest& r, const PathParams&) { return StaticDocument(vault, r, presets); });
   router.Add("GET", "/v0/vault/:name/totp",
-             [&vault](const ApiRequest& r, const PathParams& p) { return GetTotp(vault, r, p); });
+             [&vault](const ApiRequest& r, const PathParams& p) { return GetTotp(vault, r, p); }, Waits::kNo);
 }
 
 }  // namespace coffer::api

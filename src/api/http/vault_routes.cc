@@ -155,9 +155,12 @@ nlohmann::json CredentialInfoJson(const CredentialInfo& info) {
 }
 
 void AddVaultRoutes(Router& router, vault::Vault& vault) {
-  router.Add("GET", "/v0/vault", [&vault](const ApiRequest& r, const PathParams& p) { return ListCredentials(vault, r, p); });
+  // Reads never wait: their audit records are queued and hold only the reply (see http_server.h).
+  router.Add("GET", "/v0/vault", [&vault](const ApiRequest& r, const PathParams& p) { return ListCredentials(vault, r, p); },
+             Waits::kNo);
   router.Add("PUT", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return PutCredential(vault, r, p); });
-  router.Add("GET", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return GetCredential(vault, r, p); });
+  router.Add("GET", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return GetCredential(vault, r, p); },
+             Waits::kNo);
   router.Add("DELETE", "/v0/vault/:name", [&vault](const ApiRequest& r, const PathParams& p) { return DeleteCredential(vault, r, p); });
 }
 
