@@ -16,17 +16,17 @@ bool GrantIsLive(const store::GrantRecord& grant, UnixMicros now) {
   return !grant.revoked_at && !(grant.expires_at && *grant.expires_at <= now);
 }
 
-// Can `identity_id` reach `name` for `action`, in its own partition or through its grants?
-Result<std::optional<Partition>> Reach(store::ReadTransaction& read, const std::string& org_id,
-                                       const std::string& identity_id, VaultAction action,
-                                       const std::string& name, bool include_own, int depth,
-                                       UnixMicros now) {
+// Can `identity_id` reach `name` for `action`, in its own partition or through its grants? If so,
+// where, and the current version found there.
+Result<std::optional<Located>> Reach(store::ReadTransaction& read, const std::string& org_id,
+                                     const std::string& identity_id, VaultAction action,
+                                     const std::string& name, bool include_own, int depth, UnixMicros now) {
   if (include_own) {
     auto own = read.FindCredential(org_id, identity_id, name, std::nullopt);
     if (!own.ok()) return own.error();
-    if (*own) return std::optional<Partition>(Partition{org_id, identity_id});
+    if (*own) return std::optional<Located>(Located{Partition{org_id, identity_id}, std::move(*own)});
   }
-  if (depth >= kMaxGrantDepth) return std::optional<Partition>();
+  if (depth >= kMaxGrantDepth) return std::optional<Located>();
   auto grants = read.ListGrantsTo(identity_id);
   if (!grants.ok()) return grants.error();
   for (const auto& grant : *grants) {
@@ -49,7 +49,7 @@ Result<std::optional<Partition>> Reach(store::ReadTransaction& read, const std::
     if (!reached.ok()) return reached.error();
     if (*reached) return reached;
   }
-  return std::optional<Partition>();
+  return std::optional<Located>();
 }
 
 }  // namespace
@@ -82,24 +82,25 @@ Result<Located> Authorizer::Locate(store::ReadTransaction& read, const Principal
   Located target{OwnPartition(principal), std::nullopt};
   auto current = read.FindCredential(target.partition.org_id, target.partition.identity_id, name, version);
   if (!current.ok()) return current.error();
-  if (!*current) {
-    auto granted = FindGrantedPartition(read, principal, action, name);
-    if (!granted.ok()) return granted.error();
-    if (*granted) {
-      target.partition = **granted;
-      current = read.FindCredential(target.partition.org_id, target.partition.identity_id, name, version);
-      if (!current.ok()) return current.error();
-    }
+  if (*current) {
+    target.current = std::move(current).value();
+    return target;
   }
-  target.current = std::move(current).value();
-  return target;
+  auto granted = FindGranted(read, principal, action, name);
+  if (!granted.ok()) return granted.error();
+  if (!*granted) return target;
+  // The grant was found by the current version; an older one is looked up where it lives.
+  if (version) {
+    auto older = read.FindCredential((*granted)->partition.org_id, (*granted)->partition.identity_id, name, version);
+    if (!older.ok()) return older.error();
+    (*granted)->current = std::move(older).value();
+  }
+  return std::move(**granted);
 }
 
-Result<std::optional<Partition>> Authorizer::FindGrantedPartition(store::ReadTransaction& read,
-                                                                  const Principal& principal,
-                                                                  VaultAction action,
-                                                                  const std::string& name) {
-  if (!ScopesAllow(principal.identity_scopes, action)) return std::optional<Partition>();
+Result<std::optional<Located>> Authorizer::FindGranted(store::ReadTransaction& read, const Principal& principal,
+                                                       VaultAction action, const std::string& name) {
+  if (!ScopesAllow(principal.identity_scopes, action)) return std::optional<Located>();
   return Reach(read, principal.org_id, principal.identity_id, action, name, /*include_own=*/false,
                /*depth=*/0, NowMicros());
 }

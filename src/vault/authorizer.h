@@ -58,11 +58,10 @@ class Authorizer {
                                 const std::string& name, std::optional<int> version = std::nullopt);
 
   // The partition of another identity through which a grant lets the caller reach `name` for
-  // `action`, when the credential is not in the caller's own partition. Empty when none does.
-  static Result<std::optional<Partition>> FindGrantedPartition(store::ReadTransaction& read,
-                                                               const Principal& principal,
-                                                               VaultAction action,
-                                                               const std::string& name);
+  // `action`, with the credential's current version found there, when the credential is not in
+  // the caller's own partition. Empty when no grant reaches it.
+  static Result<std::optional<Located>> FindGranted(store::ReadTransaction& read, const Principal& principal,
+                                                    VaultAction action, const std::string& name);
 };
 
 // "name" matches exactly; "prefix*" matches every name starting with prefix; "*" matches all.
