@@ -55,12 +55,16 @@ Status WritePrivateFile(const std::string& path, std::string_view content) {
   }
   // Without this the rename may not survive a power cut. Best effort: the new file is already in
   // place, so reporting a failure here would make callers undo a change that has happened.
-  int dir = ::open(ParentDirectory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
-  }
+  (void)SyncParentDirectory(path);
   return Status::Ok();
+}
+
+bool SyncParentDirectory(const std::string& path) {
+  int dir = ::open(ParentDirectory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return false;
+  const bool synced = ::fsync(dir) == 0;
+  ::close(dir);
+  return synced;
 }
 
 }  // namespace coffer

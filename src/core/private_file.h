@@ -15,4 +15,8 @@ namespace coffer {
 // survives a power cut. A symlink at `path` is replaced, never followed. The caller wipes `content`.
 Status WritePrivateFile(const std::string& path, std::string_view content);
 
+// fsyncs the directory holding `path`, so that a file just created or renamed there survives a
+// power cut (fsyncing the file alone does not make its name durable). False when it failed.
+bool SyncParentDirectory(const std::string& path);
+
 }  // namespace coffer

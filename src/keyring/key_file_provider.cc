@@ -28,6 +28,9 @@ Status WriteKeyFileExclusive(const std::string& path, const crypto::SecureKey& k
   bool synced = written && ::fsync(fd) == 0;
   SecureWipe(text);
   ::close(fd);
+  // The key's name must be as durable as its bytes: data encrypted under it is about to be
+  // committed, and a power cut that lost the directory entry would leave that data unopenable.
+  synced = synced && SyncParentDirectory(path);
   if (!synced) {
     ::unlink(path.c_str());
     return MakeError(ErrorCode::kUnavailable, "cannot write root key file " + path);
