@@ -94,13 +94,29 @@ void AddAuditCommands(CLI::App& app) {
       int64_t last_seq = 0;
       bool first = true;
       while (true) {
-        ApiReply reply;
-        int code = Call(client, f->common, "GET", "/v0/audit" + q + (q.empty() ? "?" : "&") + "limit=" + (first ? "20" : "1000"),
-                        "", std::nullopt, reply);
-        if (code != kExitOk) std::exit(code);
-        auto events = reply.body.value("events", nlohmann::json::array());
-        for (auto it = events.rbegin(); it != events.rend(); ++it) {  // oldest first
-          if ((*it).value("seq", int64_t{0}) <= last_seq) continue;
+        // Newest first, page after page back to the last record shown, so that a burst of more
+        // than a page between two polls is printed whole. The first poll shows the latest 20.
+        std::vector<nlohmann::json> fresh;
+        std::string cursor;
+        while (true) {
+          ApiReply reply;
+          std::string path = "/v0/audit" + q + (q.empty() ? "?" : "&") + "limit=" + (first ? "20" : "1000");
+          if (!cursor.empty()) path += "&cursor=" + cursor;
+          int code = Call(client, f->common, "GET", path, "", std::nullopt, reply);
+          if (code != kExitOk) std::exit(code);
+          bool caught_up = false;
+          for (auto& event : reply.body.value("events", nlohmann::json::array())) {
+            if (event.value("seq", int64_t{0}) <= last_seq) {
+              caught_up = true;
+              break;
+            }
+            fresh.push_back(std::move(event));
+          }
+          const auto next = reply.body.value("nextCursor", nlohmann::json());
+          if (first || caught_up || !next.is_string()) break;
+          cursor = next.get<std::string>();
+        }
+        for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {  // oldest first
           last_seq = (*it).value("seq", int64_t{0});
           if (f->common.json) {
             std::cout << it->dump() << "\n";

@@ -1,9 +1,13 @@
 // The audit trail against the real binary: one record per operation, never a secret, fail closed
 // when it cannot be written, tamper evidence, and durability across kill -9.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -148,6 +152,54 @@ TEST_F(AuditTest, EveryOperationLeavesExactlyOneRecordWithTheRightFields) {
   EXPECT_NE(exported.out.find("credential.create"), std::string::npos);
   EXPECT_EQ(exported.out.find("AUDITPLANTED"), std::string::npos);
   EXPECT_EQ(exported.out.find(token), std::string::npos) << "never a token";
+}
+
+TEST_F(AuditTest, TailFollowPrintsEveryRecordOfABurstOnceInOrder) {
+  Start();
+  // `coffer audit tail -f --json` in the background; `exec` makes the echoed pid the CLI's own.
+  const std::string command = "COFFER_ADDR=" + server_->url() + " COFFER_TOKEN=" + owner_ + " sh -c 'echo $$; exec " +
+                              std::getenv("COFFER_BIN") + " audit tail -f --json --action credential.read'";
+  FILE* tail = popen(command.c_str(), "r");
+  ASSERT_NE(tail, nullptr);
+  char line[8192];
+  // The pid line, read byte by byte so nothing after it is left in the FILE's buffer.
+  std::string pid_line;
+  for (char c; ::read(fileno(tail), &c, 1) == 1 && c != '\n';) pid_line += c;
+  const pid_t pid = static_cast<pid_t>(std::stol(pid_line));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // its first poll: nothing yet
+
+  // A burst larger than one poll's page (1000) while the tail is stopped between two polls.
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  constexpr int kBurst = 1300;
+  std::atomic<int> next{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&] {
+      for (int i = next++; i < kBurst; i = next++) Call(owner_, "GET", "/v0/vault/missing-" + std::to_string(i));
+    });
+  }
+  for (auto& r : readers) r.join();
+  ASSERT_EQ(::kill(pid, SIGCONT), 0);
+
+  // Read the pipe directly (not through the FILE's buffer), so poll() sees every byte still to come.
+  std::vector<int64_t> seqs;
+  std::string pending;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  pollfd ready{fileno(tail), POLLIN, 0};
+  while (static_cast<int>(seqs.size()) < kBurst && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(&ready, 1, 1000) <= 0) continue;
+    ssize_t n = ::read(ready.fd, line, sizeof line);
+    if (n <= 0) break;
+    pending.append(line, static_cast<size_t>(n));
+    for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+      seqs.push_back(json::parse(pending.substr(0, end))["seq"].get<int64_t>());
+    }
+  }
+  ::kill(pid, SIGTERM);
+  pclose(tail);
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(kBurst)) << "the tail skipped or repeated records of the burst";
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()) && std::adjacent_find(seqs.begin(), seqs.end()) == seqs.end())
+      << "records are printed oldest first, each once";
 }
 
 TEST_F(AuditTest, WhenTheAuditCannotBeWrittenNothingIsServed) {
