@@ -4,11 +4,16 @@
 //   BM_RecordDurable           one record in a write of its own, answered after its fsync, as a
 //                              lone read's record is; with more threads, records share fsyncs
 //                              through the store's group commit, as concurrent requests' do
+//   BM_RecordQueued            N requests' records queued by one thread, each behind its own
+//                              reply barrier, until all are durable: what the HTTP server does
+//                              for reads, where no thread sleeps per record
 // Run: build/bench/micro/coffer_audit_bench (see bench/README.md).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <memory>
 
 #include "keyring/keyring.h"
@@ -90,6 +95,29 @@ void BM_RecordDurable(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordDurable)->Unit(benchmark::kMicrosecond)->UseRealTime()->Threads(1)->Threads(16)->Threads(64);
+
+void BM_RecordQueued(benchmark::State& state) {
+  auto& f = Shared();
+  const auto record = ReadRecord();
+  const int in_flight = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    std::atomic<int> remaining{in_flight};
+    std::atomic<bool> failed{false};
+    std::promise<void> all_durable;
+    for (int i = 0; i < in_flight; ++i) {
+      RequestContext request{"req_bench", "127.0.0.1", "bench", std::make_shared<DurabilityBarrier>()};
+      (void)f.audit->Record(record, request);
+      request.reply_barrier->WhenDone([&](Status durable) {
+        if (!durable.ok()) failed = true;
+        if (--remaining == 0) all_durable.set_value();
+      });
+    }
+    all_durable.get_future().wait();
+    if (failed) state.SkipWithError("a queued record failed");
+  }
+  state.SetItemsProcessed(state.iterations() * in_flight);
+}
+BENCHMARK(BM_RecordQueued)->Unit(benchmark::kMicrosecond)->UseRealTime()->Arg(1)->Arg(16)->Arg(64);
 
 }  // namespace
 }  // namespace coffer
