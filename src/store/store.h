@@ -145,7 +145,8 @@ class Store {
 
   // Queues `work` like Write, and returns at once. `on_done` gets its outcome once that is
   // durable (or has failed), on the store's writer thread: it must be quick and must not call
-  // Write, which would wait for the very thread it runs on.
+  // Write, which would wait for the very thread it runs on. (When the store is shutting down,
+  // `on_done` gets the refusal at once, on the caller's thread.)
   virtual void Submit(WriteWork work, std::function<void(Status)> on_done) = 0;
 };
 
