@@ -1,5 +1,7 @@
 #include "coffer_process.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -151,6 +153,13 @@ int CofferServer::WaitForExit() {
 
 cli::ApiClient CofferServer::Client(const std::string& token) const {
   return cli::ApiClient(cli::ClientConfig{url_, token, ""});
+}
+
+cli::ApiReply CofferServer::Call(const std::string& token, const std::string& method, const std::string& path,
+                                 const std::optional<nlohmann::json>& body) const {
+  auto reply = Client(token).Send(method, path, body ? std::optional<std::string>(body->dump()) : std::nullopt);
+  EXPECT_TRUE(reply.ok()) << method << " " << path << ": no answer";
+  return reply.ok() ? *reply : cli::ApiReply{};
 }
 
 CommandResult RunCoffer(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,

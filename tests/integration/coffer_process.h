@@ -52,6 +52,9 @@ class CofferServer {
 
   cli::ApiClient Client(const std::string& token) const;
   cli::ApiClient OwnerClient() const { return Client(owner_token()); }
+  // One request with `token`; a request that gets no HTTP answer at all fails the test.
+  cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
+                     const std::optional<nlohmann::json>& body = std::nullopt) const;
 
  private:
   std::string data_dir_;

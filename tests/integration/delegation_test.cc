@@ -27,10 +27,7 @@ class DelegationTest : public ::testing::Test {
 
   cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
                      const std::optional<json>& body = std::nullopt) {
-    auto client = server_->Client(token);
-    auto reply = client.Send(method, path, body ? std::optional<std::string>(body->dump()) : std::nullopt);
-    EXPECT_TRUE(reply.ok());
-    return reply.ok() ? *reply : cli::ApiReply{};
+    return server_->Call(token, method, path, body);
   }
 
   // Creates an identity (as `token`'s identity's child unless `parent` is given); returns its id.
