@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace coffer {
 namespace {
@@ -57,6 +58,21 @@ Status WritePrivateFile(const std::string& path, std::string_view content) {
   // place, so reporting a failure here would make callers undo a change that has happened.
   (void)SyncParentDirectory(path);
   return Status::Ok();
+}
+
+void RemoveAbandonedTemporaries(const std::string& path) {
+  constexpr size_t kRandomPart = 6;  // mkostemp's XXXXXX
+  const std::filesystem::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  const auto parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == prefix.size() + kRandomPart && name.starts_with(prefix) &&
+        entry.is_regular_file(ec) && !entry.is_symlink(ec)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
 }
 
 bool SyncParentDirectory(const std::string& path) {

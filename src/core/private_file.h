@@ -15,6 +15,12 @@ namespace coffer {
 // survives a power cut. A symlink at `path` is replaced, never followed. The caller wipes `content`.
 Status WritePrivateFile(const std::string& path, std::string_view content);
 
+// Deletes what a crash between WritePrivateFile's write and rename left beside `path`: files
+// named `path`.tmp-XXXXXX (six characters, the only shape it creates). Call it only while no one
+// else can be writing `path` (under the data directory's lock): they hold secrets, and a crash
+// is the only reason one outlives its call.
+void RemoveAbandonedTemporaries(const std::string& path);
+
 // fsyncs the directory holding `path`, so that a file just created or renamed there survives a
 // power cut (fsyncing the file alone does not make its name durable). False when it failed.
 bool SyncParentDirectory(const std::string& path);

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/private_file.h"
+
 namespace coffer::server {
 
 Status EnsureDataDir(const std::string& path) {
@@ -20,6 +22,10 @@ Status EnsureDataDir(const std::string& path) {
                      "cannot create data directory " + path + ": " + std::strerror(errno));
   }
   return Status::Ok();
+}
+
+void RemoveAbandonedWrites(const std::string& data_dir) {
+  for (const char* name : {"root.key", "root.kdf", "owner.token"}) RemoveAbandonedTemporaries(data_dir + "/" + name);
 }
 
 bool FileExists(const std::string& path) {

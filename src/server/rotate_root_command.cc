@@ -125,6 +125,7 @@ int RunRotateRoot(const RotateRootOptions& o) {
   }
   auto lock = DataDirLock::Acquire(o.data_dir);
   if (!lock.ok()) return Fail(lock.error().message + " (rotate-root runs with the server stopped)");
+  RemoveAbandonedWrites(o.data_dir);
 
   if (Status s = ValidateRootKeyOptions(o.current); !s.ok()) return Fail(s.error().message);
   const std::string current_kind = ResolvedKind(o.current);

@@ -128,6 +128,7 @@ int RunServer(const ServeOptions& options) {
   // Held until exit: no second server, and no offline `coffer keys rotate-root`, on this data.
   auto data_dir_lock = DataDirLock::Acquire(options.data_dir);
   if (!data_dir_lock.ok()) return Fail(data_dir_lock.error().message);
+  RemoveAbandonedWrites(options.data_dir);
   const std::string db_path = options.data_dir + "/coffer.db";
   const std::string token_file = options.data_dir + "/owner.token";
   const bool fresh = !FileExists(db_path);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "coffer_process.h"
@@ -31,6 +32,24 @@ TEST(StartupTest, FirstStartCreatesKeyTokenAndPrintsHowToAuthenticate) {
   EXPECT_NE(server.stdout_text().find(token), std::string::npos) << "printed once, like vault -dev";
   EXPECT_NE(server.stdout_text().find("Authorization: Bearer"), std::string::npos);
   EXPECT_EQ(ReadFile(data + "/root.key").size(), 45u) << "base64 of 32 bytes and a newline";
+}
+
+TEST(StartupTest, RemovesSecretTemporariesACrashLeftBehind) {
+  TempDir dir;
+  { CofferServer first(dir.path()); ASSERT_TRUE(first.started()); }
+  // What a crash between write and rename leaves: a copy of a key or token under a temporary name.
+  for (const char* name : {"root.key.tmp-Ab3dE9", "owner.token.tmp-Zz0011", "root.kdf.tmp-q1w2e3"}) {
+    std::ofstream(dir.path() + "/" + name) << "planted";
+  }
+  std::ofstream(dir.path() + "/notes.tmp-Ab3dE9") << "not ours";
+  std::ofstream(dir.path() + "/root.key.tmp-longer-name") << "not this shape";
+  CofferServer second(dir.path());
+  ASSERT_TRUE(second.started()) << second.stderr_text();
+  for (const char* name : {"root.key.tmp-Ab3dE9", "owner.token.tmp-Zz0011", "root.kdf.tmp-q1w2e3"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/" + name)) << name;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/notes.tmp-Ab3dE9")) << "only the server's own files go";
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/root.key.tmp-longer-name"));
 }
 
 TEST(StartupTest, RefusesAReadableKeyFile) {
