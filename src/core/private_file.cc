@@ -62,11 +62,9 @@ Status WritePrivateFile(const std::string& path, std::string_view content) {
 
 void RemoveAbandonedTemporaries(const std::string& path) {
   constexpr size_t kRandomPart = 6;  // mkostemp's XXXXXX
-  const std::filesystem::path target(path);
-  const std::string prefix = target.filename().string() + ".tmp-";
+  const std::string prefix = std::filesystem::path(path).filename().string() + ".tmp-";
   std::error_code ec;
-  const auto parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(ParentDirectory(path), ec)) {
     const std::string name = entry.path().filename().string();
     if (name.size() == prefix.size() + kRandomPart && name.starts_with(prefix) &&
         entry.is_regular_file(ec) && !entry.is_symlink(ec)) {

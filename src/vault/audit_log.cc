@@ -118,7 +118,6 @@ store::AuditCheckpointRecord AuditLog::SignCheckpoint(int64_t seq, std::vector<u
   return checkpoint;
 }
 
-
 Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record) const {
   if (!options_.fault_file.empty() && ::access(options_.fault_file.c_str(), F_OK) == 0) {
     return AuditUnavailable(MakeError(ErrorCode::kUnavailable, "fault injected by COFFER_AUDIT_FAULT_FILE"));

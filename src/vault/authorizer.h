@@ -57,6 +57,7 @@ class Authorizer {
   static Result<Located> Locate(store::ReadTransaction& read, const Principal& principal, VaultAction action,
                                 const std::string& name, std::optional<int> version = std::nullopt);
 
+ private:
   // The partition of another identity through which a grant lets the caller reach `name` for
   // `action`, with the credential's current version found there, when the credential is not in
   // the caller's own partition. Empty when no grant reaches it.

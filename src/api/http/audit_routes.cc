@@ -1,6 +1,6 @@
 #include "api/http/audit_routes.h"
 
-#include <charconv>
+#include <algorithm>
 
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"

@@ -314,7 +314,6 @@ void AddSecondFactorRoutes(Router& router, vault::Vault& vault, vault::SecondFac
   }
 }
 
-
 }  // namespace
 
 void AddIdentityRoutes(Router& router, vault::Vault& vault, IdentityService& identities, vault::OrgService& orgs,

@@ -1,8 +1,8 @@
 #include "api/http/json_io.h"
 
-#include "core/credential.h"
-
 #include <cctype>
+
+#include "core/credential.h"
 
 namespace coffer::api {
 

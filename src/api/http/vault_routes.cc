@@ -1,8 +1,6 @@
 #include "api/http/vault_routes.h"
 
 #include <limits>
-
-#include <charconv>
 #include <set>
 
 #include "api/http/authentication.h"
@@ -99,7 +97,7 @@ ApiResponse GetCredential(vault::Vault& vault, const ApiRequest& request, const 
     auto credential = vault.GetCredential(principal, params.at("name"), *version);
     if (!credential.ok()) return ErrorResponse(credential.error());
     nlohmann::json body = CredentialInfoJson(credential->info);
-    body["data"] = credential->data;
+    body["data"] = std::move(credential->data);  // one holder of the values, wiped once sent
     if (credential->masked) body["masked"] = true;
     return SecretJsonResponse(200, std::move(body));
   });

@@ -23,7 +23,7 @@ Result<nlohmann::json> InProcessBackend::Get(const std::string& name, std::optio
   auto credential = vault_.GetCredential(principal_, name, version);
   if (!credential.ok()) return credential.error();
   nlohmann::json out = api::CredentialInfoJson(credential->info);
-  out["data"] = credential->data;  // the Credential wipes its own copy when it dies
+  out["data"] = std::move(credential->data);  // moved, not copied: no second holder of the values
   if (credential->masked) out["masked"] = true;
   return out;
 }
