@@ -129,8 +129,8 @@ Status AuditLog::Append(store::WriteTransaction& txn, store::AuditRecord record)
   // Never a number a checkpoint already vouches for: if the tail was cut off, the gap stays
   // visible to verify instead of being refilled (and the checkpoint overwritten).
   record.seq = std::max(tip->last_seq, tip->last_checkpoint_seq) + 1;
-  if (record.id.empty()) record.id = NewId("aud_");
   if (record.at == 0) record.at = NowMicros();
+  if (record.id.empty()) record.id = NewTimeOrderedId("aud_", record.at);
   if (record.outcome.empty()) record.outcome = "ok";
   if (record.outcome != "ok" && !record.target.empty()) record.target = TargetDigest(record.target);
   record.hash = Chain(previous, record);

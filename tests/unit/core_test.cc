@@ -1,10 +1,13 @@
 // Names, types and timestamps: the validation every request goes through.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "core/credential.h"
 #include "core/time.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
+#include "vault/ids.h"
 
 namespace coffer {
 namespace {
@@ -68,6 +71,26 @@ TEST(RandomTest, Base62TokensUseOnlyTheAlphabet) {
   EXPECT_EQ(s.size(), 1000u);
   for (char c : s) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
   EXPECT_NE(crypto::RandomBase62(43), crypto::RandomBase62(43));
+}
+
+TEST(IdTest, TimeOrderedIdsSortByTimeAndStayUnique) {
+  // Audit record ids: byte-wise order (SQLite's) must follow time, across digit-width boundaries
+  // and across the 0-9 / A-Z / a-z jumps of the alphabet.
+  const int64_t times[] = {0, 9, 10, 35, 36, 61, 62, 1'796'162'245'853'735, 1'796'162'245'853'736,
+                           13'000'000'000'000'000};
+  std::string previous;
+  for (int64_t at : times) {
+    std::string id = vault::NewTimeOrderedId("aud_", at);
+    ASSERT_EQ(id.size(), 24u) << id;
+    EXPECT_EQ(id.substr(0, 4), "aud_");
+    for (char c : id.substr(4)) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << id;
+    EXPECT_LT(previous.substr(0, 13), id.substr(0, 13)) << "time " << at;
+    previous = id;
+  }
+  // Within one microsecond the random tail keeps them apart.
+  std::set<std::string> same_time;
+  for (int i = 0; i < 1000; ++i) same_time.insert(vault::NewTimeOrderedId("aud_", 42));
+  EXPECT_EQ(same_time.size(), 1000u);
 }
 
 }  // namespace
