@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # libraries (see README "Dependencies" for why each one)
   libssl-dev libsodium-dev libsqlite3-dev libboost-dev libboost-system-dev
-  nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libgtest-dev
+  nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libgtest-dev libjemalloc-dev
   # tests: the TLS test makes a certificate with openssl, the audit test tampers with rows via
   # sqlite3 (node for the MCP and .env tests is handled below)
   openssl sqlite3 ca-certificates

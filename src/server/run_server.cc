@@ -1,4 +1,3 @@
-#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -87,21 +86,10 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
   std::fflush(stdout);
 }
 
-// glibc hands the free memory at the top of each thread's heap back to the kernel (madvise) as
-// soon as it passes 128 KiB, and faults it in again on the next request: SQLite's per-write
-// savepoint journal alone made that a quarter of the writer thread's time under PUT load.
-// Keeping up to 64 MiB per heap costs little on a server; freed secrets were wiped before free.
-void KeepFreedMemoryForReuse() {
-  constexpr int kKeep = 64 * 1024 * 1024;
-  (void)mallopt(M_TRIM_THRESHOLD, kKeep);
-  (void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);  // fixed, where glibc would otherwise adapt it
-}
-
 }  // namespace
 
 int RunServer(const ServeOptions& options) {
   ForbidCoreDumps();
-  KeepFreedMemoryForReuse();
   // Block the stop signals before any thread starts (the store's writer, the HTTP pools), so
   // threads inherit the mask and only sigwait below receives them.
   sigset_t stop_signals;
