@@ -41,7 +41,10 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
   serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
   serve->add_flag("--insecure", options->insecure, "Allow plain HTTP on a non-loopback address");
-  serve->add_option("--io-threads", options->io_threads, "Network threads")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->add_option("--io-threads", options->io_threads,
+                    "Network threads, which also run credential reads (0: one per core, less one for the store's writer)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   serve->add_option("--worker-threads", options->worker_threads, "Request worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
   serve->callback([options] { std::exit(RunServer(*options)); });
 }

@@ -16,7 +16,7 @@ struct ServeOptions {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   bool insecure = false;                   // allow plain HTTP on a non-loopback address
-  int io_threads = 2;
+  int io_threads = 0;                      // 0: one per core, less the core the store's writer needs
   int worker_threads = 64;
   vault::KeyPolicy key_policy;             // automatic KEK rotation and re-wrap batches
   int64_t audit_retention_seconds = 0;     // 0: keep every audit record

@@ -26,9 +26,8 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8720;  // 0 picks a free port
   std::optional<TlsFiles> tls;
-  int io_threads = 2;
+  int io_threads = 1;        // also run the handlers that never wait
   int worker_threads = 64;  // for handlers that may wait
-  int quick_threads = 0;    // for handlers that never wait; 0: one per core
   size_t body_limit = 1024 * 1024;
 };
 
