@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_transaction.h"
 
-#include <sstream>
+#include <algorithm>
+#include <string_view>
 
 #include "store/sqlite/row_readers.h"
 
@@ -17,10 +18,18 @@ std::string JoinWords(const std::vector<std::string>& words) {
   return out;
 }
 
-std::vector<std::string> SplitWords(const std::string& text) {
+// By hand: an istringstream per column (its locale and buffers) was 5% of a delegated read's CPU,
+// which splits the scopes of a token and of five identities. JoinWords puts one space between
+// words; runs of spaces and blanks at the ends are tolerated all the same.
+std::vector<std::string> SplitWords(std::string_view text) {
   std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string s; in >> s;) out.push_back(s);
+  if (text.empty()) return out;
+  out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), ' ')) + 1);
+  while (!text.empty()) {
+    const size_t space = std::min(text.find(' '), text.size());
+    if (space > 0) out.emplace_back(text.substr(0, space));
+    text.remove_prefix(std::min(space + 1, text.size()));
+  }
   return out;
 }
 
