@@ -42,7 +42,8 @@ struct RequestContext {
 struct ChainLink {
   std::string id;
   std::string name;
-  std::string kind;  // "human" | "agent"
+  std::string kind;                 // "human" | "agent"
+  std::vector<std::string> scopes;  // the identity's, as read when the request was authenticated
 };
 
 namespace roles {

@@ -17,10 +17,12 @@ bool GrantIsLive(const store::GrantRecord& grant, UnixMicros now) {
 }
 
 // Can `identity_id` reach `name` for `action`, in its own partition or through its grants? If so,
-// where, and the current version found there.
+// where, and the current version found there. `vouched` is the caller's own chain, every link of
+// which was read, active and in `org_id`, when the request was authenticated.
 Result<std::optional<Located>> Reach(store::ReadTransaction& read, const std::string& org_id,
                                      const std::string& identity_id, VaultAction action,
-                                     const std::string& name, bool include_own, int depth, UnixMicros now) {
+                                     const std::string& name, bool include_own, int depth, UnixMicros now,
+                                     const std::vector<ChainLink>& vouched) {
   if (include_own) {
     auto own = read.FindCredential(org_id, identity_id, name, std::nullopt);
     if (!own.ok()) return own.error();
@@ -35,17 +37,24 @@ Result<std::optional<Located>> Reach(store::ReadTransaction& read, const std::st
       continue;
     }
     // The granter must still be active and still hold the scope: a grant never gives more than
-    // the granter has now, not only when it was made.
-    auto chain = LoadChain(read, grant.granter_id);
-    if (!chain.ok()) {
-      if (chain.error().code == ErrorCode::kNotFound) continue;
-      return chain.error();
+    // the granter has now, not only when it was made. A granter up the caller's own chain (the
+    // usual delegation) was checked for this very request when it was authenticated.
+    auto ancestor = std::find_if(vouched.begin(), vouched.end(),
+                                 [&](const ChainLink& link) { return link.id == grant.granter_id; });
+    if (ancestor != vouched.end()) {
+      if (!Authorizer::ScopesAllow(ancestor->scopes, action)) continue;
+    } else {
+      auto chain = LoadChain(read, grant.granter_id);
+      if (!chain.ok()) {
+        if (chain.error().code == ErrorCode::kNotFound) continue;
+        return chain.error();
+      }
+      const store::IdentityRecord& granter = chain->back();
+      if (granter.org_id != org_id || !ChainIsActive(*chain) || !Authorizer::ScopesAllow(granter.scopes, action)) {
+        continue;
+      }
     }
-    const store::IdentityRecord& granter = chain->back();
-    if (granter.org_id != org_id || !ChainIsActive(*chain) || !Authorizer::ScopesAllow(granter.scopes, action)) {
-      continue;
-    }
-    auto reached = Reach(read, org_id, granter.id, action, name, /*include_own=*/true, depth + 1, now);
+    auto reached = Reach(read, org_id, grant.granter_id, action, name, /*include_own=*/true, depth + 1, now, vouched);
     if (!reached.ok()) return reached.error();
     if (*reached) return reached;
   }
@@ -102,7 +111,7 @@ Result<std::optional<Located>> Authorizer::FindGranted(store::ReadTransaction& r
                                                        VaultAction action, const std::string& name) {
   if (!ScopesAllow(principal.identity_scopes, action)) return std::optional<Located>();
   return Reach(read, principal.org_id, principal.identity_id, action, name, /*include_own=*/false,
-               /*depth=*/0, NowMicros());
+               /*depth=*/0, NowMicros(), principal.chain);
 }
 
 bool GrantPatternMatches(std::string_view pattern, std::string_view name) {

@@ -122,7 +122,7 @@ Result<Principal> Vault::ResolveToken(std::string_view bearer_token, const Reque
   p.token_id = t.id;
   p.scopes = t.scopes;
   p.identity_scopes = identity.scopes;
-  for (const auto& link : *chain) p.chain.push_back(ChainLink{link.id, link.name, link.kind});
+  for (auto& link : *chain) p.chain.push_back(ChainLink{link.id, link.name, link.kind, std::move(link.scopes)});
   p.reveal = t.reveal;
   p.request = context;
   return p;
