@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
+#include <vector>
 #include <unistd.h>
 
 #include "core/durability_barrier.h"
@@ -98,6 +100,43 @@ TEST_F(DeferredAuditTest, AFailedRecordFailsTheBarrierAsUnavailable) {
   EXPECT_EQ(outcome.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(outcome.error().message.find("audit trail cannot be written"), std::string::npos);
   EXPECT_EQ(RecordsFor("req_lost"), 0u);
+}
+
+// The writer chains the records of one group commit without reading the chain's tip back for each.
+// A piece of work that appended a record and then failed is rolled back alone, and the next one
+// in its group must chain onto what is really there: no gap in the numbering, none left behind.
+TEST_F(DeferredAuditTest, WorkRolledBackAfterAppendingLeavesNoGapInTheChain) {
+  AuditOptions options;
+  options.checkpoint_every = 7;  // checkpoints are rolled back with their record, too
+  auto audit = AuditLog::Open(*store_, keyring_, options);
+  ASSERT_TRUE(audit.ok()) << audit.error().message;
+  constexpr int kThreads = 8, kEach = 60;  // concurrent writers, so groups mix kept and failed work
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const bool keep = (i + t) % 3 != 0;
+        Status written = store_->Write([&](store::WriteTransaction& txn) -> Status {
+          RequestContext request{"req_" + std::to_string(t) + "_" + std::to_string(i), "127.0.0.1", "test", nullptr};
+          COFFER_TRY((*audit)->Append(txn, AuditLog::Anonymous(request, keep ? "kept" : "undone", "")));
+          if (!keep) return MakeError(ErrorCode::kInvalidArgument, "this work fails after its record");
+          return Status::Ok();
+        });
+        EXPECT_EQ(written.ok(), keep);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  auto records = store_->BeginRead()->ScanAudit(0, 10000);
+  ASSERT_TRUE(records.ok());
+  int64_t kept = 0, expected_seq = records->empty() ? 0 : records->front().seq;
+  for (const auto& r : *records) {
+    EXPECT_EQ(r.seq, expected_seq) << "the numbering skips where undone work had appended";
+    EXPECT_NE(r.action, "undone");
+    expected_seq = r.seq + 1;
+    kept += r.action == "kept";
+  }
+  EXPECT_EQ(kept, int64_t{kThreads * kEach} - kThreads * kEach / 3);
 }
 
 }  // namespace

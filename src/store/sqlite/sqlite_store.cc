@@ -182,6 +182,7 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
       } else {
         (void)conn.ExecCached("ROLLBACK TO item");
         (void)conn.ExecCached("RELEASE item");
+        txn.ForgetWrittenState();
       }
     }
     outcomes[i] = std::move(s);

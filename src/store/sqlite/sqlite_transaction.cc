@@ -471,7 +471,8 @@ Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) { return AllRows<Audi
 }  // namespace
 
 Result<AuditChainTip> SqliteTransaction::ReadAuditChainTip() {
-  // One statement, always one row, on every append: the ends of two indexes, no record decoded.
+  if (audit_tip_) return *audit_tip_;
+  // One statement, always one row: the ends of two indexes, no record decoded.
   auto stmt = conn_.Prepare(
       "SELECT coalesce(last.seq, 0), last.hash, (SELECT coalesce(max(seq), 0) FROM audit_checkpoints) "
       "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS last");
@@ -479,7 +480,8 @@ Result<AuditChainTip> SqliteTransaction::ReadAuditChainTip() {
   auto row = stmt->Step();
   if (!row.ok()) return row.error();
   if (!*row) return MakeError(ErrorCode::kInternal, "the audit chain's tip could not be read");
-  return AuditChainTip{stmt->Int(0), stmt->Blob(1), stmt->Int(2)};
+  audit_tip_ = AuditChainTip{stmt->Int(0), stmt->Blob(1), stmt->Int(2)};
+  return *audit_tip_;
 }
 
 Result<std::vector<AuditRecord>> SqliteTransaction::QueryAudit(const AuditQuery& q) {
@@ -529,7 +531,14 @@ Status SqliteTransaction::AppendAudit(const AuditRecord& r) {
       .Bind(7, r.actor_kind).Bind(8, JoinWords(r.chain_ids)).Bind(9, r.token_id).Bind(10, r.source_ip).Bind(11, r.user_agent)
       .Bind(12, r.request_id).Bind(13, r.action).Bind(14, r.target);
   stmt->Bind(15, r.target_version ? std::optional<int64_t>(*r.target_version) : std::nullopt);
-  return stmt->Bind(16, r.outcome).Bind(17, r.reason).Bind(18, std::span<const uint8_t>(r.hash)).Run();
+  Status inserted = stmt->Bind(16, r.outcome).Bind(17, r.reason).Bind(18, std::span<const uint8_t>(r.hash)).Run();
+  if (!inserted.ok()) {
+    audit_tip_.reset();
+  } else if (audit_tip_) {
+    audit_tip_->last_seq = r.seq;
+    audit_tip_->last_hash = r.hash;
+  }
+  return inserted;
 }
 
 Status SqliteTransaction::PutAuditKey(const AuditKeyRecord& key) {
@@ -558,10 +567,17 @@ Result<std::optional<int64_t>> SqliteTransaction::LastAuditSeqBefore(UnixMicros 
 Status SqliteTransaction::PutAuditCheckpoint(const AuditCheckpointRecord& c) {
   auto stmt = conn_.Prepare("INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
-  return stmt->Bind(1, c.seq).Bind(2, c.hash).Bind(3, c.at).Bind(4, c.signature).Run();
+  Status inserted = stmt->Bind(1, c.seq).Bind(2, c.hash).Bind(3, c.at).Bind(4, c.signature).Run();
+  if (!inserted.ok()) {
+    audit_tip_.reset();
+  } else if (audit_tip_) {
+    audit_tip_->last_checkpoint_seq = std::max(audit_tip_->last_checkpoint_seq, c.seq);
+  }
+  return inserted;
 }
 
 Status SqliteTransaction::PruneAudit(int64_t through_seq) {
+  audit_tip_.reset();  // pruning everything moves the tip back to nothing
   auto stmt = conn_.Prepare("DELETE FROM audit_events WHERE seq <= ?");
   if (!stmt.ok()) return stmt.error();
   return stmt->Bind(1, through_seq).Run();

@@ -2,6 +2,8 @@
 // reads and writes rows on the connection it is given.
 #pragma once
 
+#include <optional>
+
 #include "store/sqlite/connection.h"
 #include "store/store.h"
 
@@ -79,8 +81,17 @@ class SqliteTransaction : public WriteTransaction {
   Status PutAuditCheckpoint(const AuditCheckpointRecord& checkpoint) override;
   Status PruneAudit(int64_t through_seq) override;
 
+  // After a rollback (to a savepoint or of everything) what this transaction remembers of the
+  // rows it wrote may be undone: forget it.
+  void ForgetWrittenState() { audit_tip_.reset(); }
+
  protected:
   Connection& conn_;
+
+ private:
+  // The audit chain's tip as this transaction last read or moved it, so that the records of one
+  // group commit are chained without reading the tip back for each (a quarter of an append).
+  std::optional<AuditChainTip> audit_tip_;
 };
 
 }  // namespace coffer::store::sqlite
