@@ -341,7 +341,7 @@ run_wrk() {
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
-declare -A RPS P99_US ERRORS URL SCRIPT TOKEN GRANT_ROUND_LO GRANT_ROUND_HI
+declare -A RPS P99_US ERRORS URL SCRIPT TOKEN GRANT_ROUND_LO GRANT_ROUND_HI WRITES_PER_COMMIT
 RAW_LABEL=""  # names the workload in latest-wrk-raw.txt
 WORKLOADS=("nginx GET" "coffer GET" "coffer GET via grant" "coffer PUT")
 
@@ -359,11 +359,27 @@ define_workloads() {
   SCRIPT["coffer PUT"]=put.lua;           TOKEN["coffer PUT"]="$OWNER_TOKEN"
 }
 
+# store_counter NAME: the store's "writes" or "commits" since coffer started, from
+# GET /v0/status (shown to the owner): the writes over the commits of a PUT cell
+# is how many PUTs shared each fsync.
+store_counter() {
+  curl -sS --fail --max-time 10 -H "Authorization: Bearer $OWNER_TOKEN" "$COFFER_URL/v0/status" |
+    { grep -o "\"$1\":[0-9]*" || true; } | awk -F: 'NR == 1 { print $2 }'
+}
+
 measure_cell() {
-  local workload="$1" c="$2" result
+  local workload="$1" c="$2" result writes_before commits_before
   log "$workload: $c connection(s) for $DURATION"
   RAW_LABEL="$workload"
+  if [[ "$workload" == "coffer PUT" ]]; then
+    writes_before="$(store_counter writes)"; commits_before="$(store_counter commits)"
+  fi
   result="$(run_wrk "${URL[$workload]}" "${SCRIPT[$workload]}" "${TOKEN[$workload]}" "$c" "$DURATION")"
+  if [[ "$workload" == "coffer PUT" ]]; then
+    WRITES_PER_COMMIT[$c]="$(awk -v w="$(store_counter writes)" -v w0="$writes_before" \
+      -v k="$(store_counter commits)" -v k0="$commits_before" \
+      'BEGIN { if (k > k0 && w0 != "") printf "%.1f", (w - w0) / (k - k0); else print "n/a" }')"
+  fi
   RPS[$workload:$c]="$(field rps "$result")"
   P99_US[$workload:$c]="$(field p99_us "$result")"
   ERRORS[$workload:$c]=$(( $(field non2xx "$result") + $(field socket_errors "$result") ))
@@ -513,7 +529,8 @@ results_table() {
     for c in "${CONCURRENCIES[@]}"; do
       rps="${RPS[$workload:$c]}"; p99="${P99_US[$workload:$c]}"; nginx_rps="${RPS[nginx GET:$c]}"
       vs_fsync="–"; vs_direct="–"
-      [[ "$workload" == "coffer PUT" ]] && vs_fsync="$(ratio "$rps" "$DSYNC_RATE")x"
+      [[ "$workload" == "coffer PUT" ]] &&
+        vs_fsync="$(ratio "$rps" "$DSYNC_RATE")x (${WRITES_PER_COMMIT[$c]:-n/a} per fsync)"
       [[ "$workload" == "coffer GET via grant" ]] &&
         vs_direct="$(grant_vs_direct "$rps" "${RPS[coffer GET:$c]}"), rounds $(grant_round_range "$c")"
       printf '| %s | %s | %s | %s ms | %s | %s | %s | %s |\n' "$workload" "$c" \

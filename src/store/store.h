@@ -130,6 +130,12 @@ class WriteTransaction : public ReadTransaction {
 
 using WriteWork = std::function<Status(WriteTransaction&)>;
 
+// How well group commit is sharing fsyncs, since the store opened.
+struct WriteStats {
+  int64_t writes = 0;   // pieces of work committed or rolled back
+  int64_t commits = 0;  // durable commits (one fsync each) that carried them
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -148,6 +154,8 @@ class Store {
   // Write, which would wait for the very thread it runs on. (When the store is shutting down,
   // `on_done` gets the refusal at once, on the caller's thread.)
   virtual void Submit(WriteWork work, std::function<void(Status)> on_done) = 0;
+
+  virtual WriteStats Stats() const = 0;
 };
 
 }  // namespace coffer::store

@@ -15,6 +15,7 @@ Result<SystemStatus> StatusService::Describe(const Principal& principal) {
   if (!keys.ok()) return keys.error();
   status.keys = std::move(keys).value();
   status.storage_engine = std::string(store_.engine());
+  if (principal.IsOrgAdmin()) status.writes = store_.Stats();
   status.started_at = started_at_;
   status.uptime_seconds = (NowMicros() - started_at_) / 1000000;
   return status;

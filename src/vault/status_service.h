@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/credential.h"
@@ -18,6 +19,8 @@ struct SystemStatus {
   int64_t credentials_total = 0;
   KeyStatus keys;
   std::string storage_engine;
+  // Since the server started, across every org: for the owners and admins who run it.
+  std::optional<store::WriteStats> writes;
   bool sealed = false;  // Coffer has no sealed state yet: a running server is always unsealed
   UnixMicros started_at = 0;
   int64_t uptime_seconds = 0;

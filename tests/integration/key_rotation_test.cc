@@ -315,11 +315,25 @@ TEST(KeyRotationTest, StatusShowsCountsAndKeysButNoSecrets) {
   EXPECT_FALSE(s["keys"]["lastRotations"]["credentialRotated"].is_null());
   EXPECT_TRUE(s["keys"]["lastRotations"]["kekRotated"].is_null());
   EXPECT_EQ(s["storage"]["engine"], "sqlite");
+  // The owner sees group commit at work: every write above, each in some fsync'd commit.
+  EXPECT_GE(s["storage"]["writes"].get<int64_t>(), 4);
+  EXPECT_GE(s["storage"]["commits"].get<int64_t>(), 1);
+  EXPECT_LE(s["storage"]["commits"].get<int64_t>(), s["storage"]["writes"].get<int64_t>());
   EXPECT_EQ(s["sealed"], false);
   EXPECT_GE(s["uptimeSeconds"].get<int64_t>(), 0);
   EXPECT_EQ(reply->body.dump().find("planted"), std::string::npos);
   EXPECT_EQ(cli::ApiClient(cli::ClientConfig{server.url(), "", ""}).Send("GET", "/v0/status")->status, 401);
   EXPECT_EQ(client.Send("GET", "/v0/status?verbose=1")->status, 400);
+  // An agent sees its org's counts, not how busy the whole server is.
+  auto agent = client.Send("POST", "/v0/identities", R"({"name":"status-agent"})");
+  ASSERT_EQ(agent->status, 201);
+  auto agent_token = client.Send("POST", "/v0/identities/" + agent->body["id"].get<std::string>() + "/tokens",
+                                 R"({"name":"t"})");
+  ASSERT_EQ(agent_token->status, 201);
+  auto as_agent = cli::ApiClient(cli::ClientConfig{server.url(), agent_token->body["token"].get<std::string>(), ""})
+                      .Send("GET", "/v0/status");
+  ASSERT_EQ(as_agent->status, 200);
+  EXPECT_EQ(as_agent->body["storage"], nlohmann::json({{"engine", "sqlite"}}));
   auto cli = RunCoffer({"status", "--addr", server.url(), "--token", server.owner_token()});
   EXPECT_EQ(cli.exit_code, 0) << cli.err;
   EXPECT_NE(cli.out.find("Credentials: 2"), std::string::npos) << cli.out;

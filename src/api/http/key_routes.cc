@@ -72,6 +72,12 @@ nlohmann::json KeyStatusJson(const vault::KeyStatus& s) {
 nlohmann::json SystemStatusJson(const vault::SystemStatus& s) {
   nlohmann::json by_type = nlohmann::json::object();
   for (const auto& [type, count] : s.credentials_by_type) by_type[std::string(CredentialTypeName(type))] = count;
+  nlohmann::json storage = {{"engine", s.storage_engine}};
+  if (s.writes) {
+    // Group commit at work: how many writes each fsync'd commit carried.
+    storage["writes"] = s.writes->writes;
+    storage["commits"] = s.writes->commits;
+  }
   return {{"credentials", {{"total", s.credentials_total}, {"byType", by_type}}},
           {"keys",
            {{"currentKekVersion", s.keys.current_version},
@@ -80,7 +86,7 @@ nlohmann::json SystemStatusJson(const vault::SystemStatus& s) {
             {"lastRotations", LastRotationsJson(s.keys.last_events, /*with_detail=*/false)},
             {"rootKeyProvider", s.keys.root_provider}}},
           {"sealed", s.sealed},
-          {"storage", {{"engine", s.storage_engine}}},
+          {"storage", storage},
           {"startedAt", FormatIso8601(s.started_at)},
           {"uptimeSeconds", s.uptime_seconds}};
 }

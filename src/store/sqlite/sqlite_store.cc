@@ -195,6 +195,8 @@ void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
     for (auto& w : group) w.done(failed);
     return;
   }
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  writes_.fetch_add(static_cast<int64_t>(group.size()), std::memory_order_relaxed);
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
 }
 

@@ -2,6 +2,7 @@
 // in groups (one fsync per group); readers use a pool of connections that WAL lets run beside it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -25,6 +26,7 @@ class SqliteStore : public Store {
   std::unique_ptr<ReadTransaction> BeginRead() override;
   Status Write(WriteWork work) override;
   void Submit(WriteWork work, std::function<void(Status)> on_done) override;
+  WriteStats Stats() const override { return {writes_.load(), commits_.load()}; }
 
  private:
   struct PendingWrite {
@@ -47,6 +49,8 @@ class SqliteStore : public Store {
   std::deque<PendingWrite> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  std::atomic<int64_t> writes_{0};
+  std::atomic<int64_t> commits_{0};
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
