@@ -77,6 +77,15 @@ std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text) {
   return out;
 }
 
+std::string Base62Encode(uint64_t value, size_t width) {
+  std::string out(width, kBase62Digits[0]);
+  for (size_t i = width; i > 0 && value > 0; --i) {
+    out[i - 1] = kBase62Digits[value % 62];
+    value /= 62;
+  }
+  return out;
+}
+
 std::string HexEncode(std::span<const uint8_t> data) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "core/secure_wipe.h"
+#include "crypto/encoding.h"
 
 namespace coffer::crypto {
 
@@ -29,12 +30,11 @@ namespace {
 // character is equally likely.
 template <class NextByte>
 std::string Base62(size_t length, NextByte next_byte) {
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string out;
   out.reserve(length);
   while (out.size() < length) {
     const uint8_t b = next_byte();
-    if (b < 248) out.push_back(kAlphabet[b % 62]);
+    if (b < 248) out.push_back(kBase62Digits[b % 62]);
   }
   return out;
 }

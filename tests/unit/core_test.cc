@@ -73,6 +73,13 @@ TEST(RandomTest, Base62TokensUseOnlyTheAlphabet) {
   EXPECT_NE(crypto::RandomBase62(43), crypto::RandomBase62(43));
 }
 
+TEST(EncodingTest, Base62IsFixedWidthAndOrdered) {
+  EXPECT_EQ(crypto::Base62Encode(0, 3), "000");
+  EXPECT_EQ(crypto::Base62Encode(61, 2), "0z");
+  EXPECT_EQ(crypto::Base62Encode(62, 2), "10");
+  EXPECT_EQ(crypto::Base62Encode(62 * 62, 2), "00") << "digits above the width are dropped";
+}
+
 TEST(IdTest, TimeOrderedIdsSortByTimeAndStayUnique) {
   // Audit record ids: byte-wise order (SQLite's) must follow time, across digit-width boundaries
   // and across the 0-9 / A-Z / a-z jumps of the alphabet.
