@@ -6,6 +6,7 @@
 #include <fstream>
 #include <utility>
 
+#include "core/json_document.h"
 #include "core/secure_wipe.h"
 
 namespace coffer::cli {
@@ -97,8 +98,11 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& p
   }
   ApiReply reply;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-  reply.body = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
-  if (reply.body.is_discarded()) {
+  // A reply nests a stored document (at most kMaxJsonDepth deep) a few levels down.
+  auto parsed = ParseUntrustedJson(response, {.max_depth = 2 * kMaxJsonDepth});
+  if (parsed.ok()) {
+    reply.body = std::move(*parsed);
+  } else {
     reply.body = nullptr;
     reply.raw_body = std::move(response);  // a copy would be one more holder of the body left unwiped
   }

@@ -8,6 +8,7 @@
 
 #include "cli/api_client.h"
 #include "cli/cli_support.h"
+#include "core/json_document.h"
 #include "cli/exit_codes.h"
 #include "cli/preset_plan.h"
 #include "core/credential.h"
@@ -21,10 +22,12 @@ std::string Plain(const nlohmann::json& value) {
 }
 
 Result<nlohmann::json> ParseJsonFlag(const std::string& text, const char* flag) {
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  auto parsed = ParseUntrustedJson(text);
+  if (!parsed.ok() || !parsed->is_object()) {
+    if (parsed.ok()) WipeJson(*parsed);
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(flag) + " must be a JSON object, e.g. " + flag + " '{\"key\":\"value\"}'");
+                     std::string(flag) + " must be a JSON object, e.g. " + flag + " '{\"key\":\"value\"}'" +
+                         (parsed.ok() ? "" : ": this one " + parsed.error().message));
   }
   return parsed;
 }

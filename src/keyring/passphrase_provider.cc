@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/private_file.h"
+#include "core/json_document.h"
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
 
@@ -37,8 +38,9 @@ Result<PassphraseKdfFile> ReadPassphraseKdfFile(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return BadFile(path, "is not JSON");
+  auto parsed = ParseUntrustedJson(text.str());
+  if (!parsed.ok() || !parsed->is_object()) return BadFile(path, "is not a JSON object");
+  nlohmann::json& json = *parsed;
   if (json.value("kdf", "") != kKdfName) return BadFile(path, "names an unknown KDF");
   if (!json["opslimit"].is_number_unsigned() || !json["memlimit"].is_number_unsigned() ||
       !json["salt"].is_string()) {

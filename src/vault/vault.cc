@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/json_document.h"
 #include "core/secret_mask.h"
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
@@ -219,11 +220,11 @@ Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction
   if (!plaintext.ok()) return plaintext.error();
   Credential credential;
   credential.info = std::move(record->info);
-  credential.data = nlohmann::json::parse(plaintext->begin(), plaintext->end(), nullptr, false);
+  auto data = ParseUntrustedJson(
+      std::string_view(reinterpret_cast<const char*>(plaintext->data()), plaintext->size()));
   SecureWipe(plaintext->data(), plaintext->size());
-  if (credential.data.is_discarded()) {
-    return MakeError(ErrorCode::kDataCorrupted, "the credential decrypted to malformed data");
-  }
+  if (!data.ok()) return MakeError(ErrorCode::kDataCorrupted, "the credential decrypted to data that " + data.error().message);
+  credential.data = std::move(*data);
   return credential;
 }
 

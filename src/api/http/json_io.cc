@@ -1,8 +1,7 @@
 #include "api/http/json_io.h"
 
-#include <cctype>
-
 #include "core/credential.h"
+#include "core/json_document.h"
 
 namespace coffer::api {
 
@@ -88,17 +87,13 @@ Result<nlohmann::json> ParseJsonObject(const std::string& body) {
   if (body.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "the request body is empty: send a JSON object");
   }
-  try {
-    nlohmann::json parsed = nlohmann::json::parse(body);
-    if (!parsed.is_object()) {
-      return MakeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
-    }
-    return parsed;
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is a position; the exception text could quote the input, so it is not used.
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "the request body is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+  auto parsed = ParseUntrustedJson(body);
+  if (!parsed.ok()) return MakeError(ErrorCode::kInvalidArgument, "the request body " + parsed.error().message);
+  if (!parsed->is_object()) {
+    WipeJson(*parsed);
+    return MakeError(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
   }
+  return parsed;
 }
 
 }  // namespace coffer::api

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "core/json_document.h"
 #include "store/sqlite/row_readers.h"
 
 namespace coffer::store::sqlite {
@@ -111,8 +112,13 @@ CredentialInfo ReadCredentialInfo(const Statement& row) {
   info.name = row.Text(3);
   info.version = static_cast<int>(row.Int(4));
   info.type = ParseCredentialType(row.Text(5)).value_or(CredentialType::kCustom);
-  info.metadata = nlohmann::json::parse(row.Text(6), nullptr, /*allow_exceptions=*/false);
-  if (info.metadata.is_discarded()) info.metadata = nlohmann::json::object();
+  auto metadata = ParseUntrustedJson(row.Text(6));
+  if (!metadata.ok()) {
+    return MakeError(ErrorCode::kDataCorrupted, "the stored metadata of credential " + info.name + " " +
+                                                    metadata.error().message +
+                                                    ": store the credential again with valid metadata");
+  }
+  info.metadata = std::move(*metadata);
   info.expires_at = row.OptionalInt(7);
   info.created_at = row.Int(8);
   info.updated_at = row.Int(9);
@@ -249,11 +255,11 @@ Result<std::optional<CredentialRecord>> SqliteTransaction::FindCredential(
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id).Bind(2, identity_id).Bind(3, name);
   stmt->Bind(4, version ? std::optional<int64_t>(*version) : std::nullopt);
-  auto row = stmt->Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<CredentialRecord>();
-  CredentialRecord record{ReadCredentialInfo(*stmt), stmt->Blob(10)};
-  return std::optional<CredentialRecord>(std::move(record));
+  return FirstRow<CredentialRecord>(*stmt, [](const Statement& row) -> Result<CredentialRecord> {
+    auto info = ReadCredentialInfo(row);
+    if (!info.ok()) return info.error();
+    return CredentialRecord{std::move(*info), row.Blob(10)};
+  });
 }
 
 Result<std::vector<CredentialInfo>> SqliteTransaction::ListCredentials(const CredentialListQuery& q) {
@@ -273,14 +279,7 @@ Result<std::vector<CredentialInfo>> SqliteTransaction::ListCredentials(const Cre
     stmt->BindNull(4);
   }
   stmt->Bind(5, q.name_prefix).Bind(6, int64_t{q.limit});
-  std::vector<CredentialInfo> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    out.push_back(ReadCredentialInfo(*stmt));
-  }
-  return out;
+  return AllRows<CredentialInfo>(*stmt, ReadCredentialInfo);
 }
 
 Status SqliteTransaction::InsertOrg(const OrgRecord& org) {
