@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "core/principal.h"
 #include "core/result.h"
@@ -58,12 +59,16 @@ class AuditLog {
 
   // Records `principal` doing `action` on `target` with `result`'s outcome (ok, or its error) and
   // returns `result`; or the audit failure instead, when the record cannot be written.
+  // `result` is taken by reference so that a target computed from it in the same call
+  // (`RecordOutcome(p, "x", r->id, std::move(r))`) reads it before it is moved: a by-value
+  // parameter may be move-constructed first, since argument order is unspecified.
   template <class T>
-  T RecordOutcome(const Principal& principal, std::string action, std::string target, T result) {
+    requires(!std::is_lvalue_reference_v<T>)
+  T RecordOutcome(const Principal& principal, std::string action, std::string target, T&& result) {
     store::AuditRecord record = For(principal, std::move(action), std::move(target));
     if (!result.ok()) SetFailure(record, result.error());
     if (Status s = Record(std::move(record), principal.request); !s.ok()) return s.error();
-    return result;
+    return std::move(result);
   }
   // RecordOutcome for a failure: returns `error`, or the audit failure.
   Error RecordFailure(const Principal& principal, std::string action, std::string target, const Error& error) {
