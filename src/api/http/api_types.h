@@ -45,6 +45,8 @@ struct ApiResponse {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // The body is the error envelope {"error": {...}}: the server adds the request id to it.
+  bool error_envelope = false;
 };
 
 // Whether a handler may wait: for a durable write, a password hash, a long scan. One that does

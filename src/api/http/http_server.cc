@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "api/http/header_rules.h"
 #include "api/http/json_io.h"
 #include "api/http/router.h"
 #include "core/log.h"
@@ -73,7 +74,11 @@ ApiRequest Translate(http::request<http::string_body>& req, const std::string& r
   for (const auto& field : req) {
     std::string name(field.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    api.headers[std::move(name)] = std::string(field.value());
+    // A list-valued header sent on several lines is one list (RFC 9110 section 5.3); the
+    // single-valued ones were refused twice over before this (header_rules.h).
+    std::string_view value(field.value().data(), field.value().size());
+    auto [it, inserted] = api.headers.try_emplace(std::move(name), value);
+    if (!inserted) it->second.append(", ").append(value);
   }
   api.body = std::move(req.body());
   SecureWipe(req.body());
@@ -117,24 +122,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit) {
-      return WriteResponse(ErrorResponse(413, "payload_too_large",
-                                         "the request body is over 1 MiB: store large files elsewhere and keep a reference here"),
-                           /*keep_alive=*/false, /*counted=*/false, "");
+      return Refuse(ErrorResponse(413, "payload_too_large",
+                                  "the request body is over 1 MiB: store large files elsewhere and keep a reference here"));
     }
     if (ec == http::error::header_limit) {
-      return WriteResponse(ErrorResponse(431, "headers_too_large", "the request headers are over 16 KiB"),
-                           false, false, "");
+      return Refuse(ErrorResponse(431, "headers_too_large", "the request headers are over 16 KiB"));
     }
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category()) {
-      return WriteResponse(ErrorResponse(400, "invalid_request", "the request is not valid HTTP/1.1"),
-                           false, false, "");
+      return Refuse(ErrorResponse(400, "invalid_request", "the request is not valid HTTP/1.1"));
     }
     if (ec) return;  // timeout, reset, shutdown: nothing to answer
-
+    if (auto problem = HeaderProblem(parser_->get().base())) {
+      return Refuse(ErrorResponse(400, "invalid_request", *problem));
+    }
     if (state_->stopping.load()) {
       // Requests that arrive after shutdown began are refused, so the in-flight ones can drain.
-      return WriteResponse(ErrorResponse(503, "unavailable", "the server is shutting down: retry shortly"),
-                           false, false, "");
+      return Refuse(ErrorResponse(503, "unavailable", "the server is shutting down: retry shortly"));
     }
     http::request<http::string_body> req = parser_->release();
     auto api = std::make_shared<ApiRequest>(Translate(req, remote_ip_));
@@ -185,13 +188,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
               });
   }
 
+  // Answers a request that never reached a handler, and closes the connection after it: what
+  // follows on it cannot be trusted to start a request.
+  void Refuse(ApiResponse response) {
+    WriteResponse(std::move(response), /*keep_alive=*/false, /*counted=*/false, vault::NewId("req_"));
+  }
+
   void WriteResponse(ApiResponse api, bool keep_alive, bool counted, const std::string& request_id) {
+    StampRequestId(api, request_id);
     response_ = {};
     response_.version(11);
     response_.result(static_cast<http::status>(api.status));
     response_.set(http::field::server, "coffer");
     response_.set(http::field::content_type, api.content_type);
-    if (!request_id.empty()) response_.set("X-Request-Id", request_id);
+    response_.set("X-Request-Id", request_id);
+    // Hardening for any browser that is shown a response: no MIME sniffing, no Referer carrying
+    // a URL onward, and nothing a JSON body could load or frame. A page may set its own policy.
+    response_.set("X-Content-Type-Options", "nosniff");
+    response_.set("Referrer-Policy", "no-referrer");
+    response_.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     for (auto& [name, value] : api.headers) response_.set(name, value);
     response_.keep_alive(keep_alive && !state_->stopping.load());
     response_.body() = std::move(api.body);

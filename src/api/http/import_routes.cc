@@ -70,7 +70,9 @@ ApiResponse PostImport(vault::Vault& vault, const ApiRequest& request) {
       // The error envelope, plus the report: it says which entries to fix.
       const Error& e = refused.error();
       body["error"] = {{"code", ErrorCodeName(e.code)}, {"message", e.message}};
-      return JsonResponse(HttpStatusFor(e.code), body);
+      ApiResponse response = JsonResponse(HttpStatusFor(e.code), body);
+      response.error_envelope = true;
+      return response;
     }
     return JsonResponse(report->stored > 0 ? 201 : 200, body);
   });

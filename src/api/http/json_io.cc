@@ -59,7 +59,18 @@ ApiResponse SecretJsonResponse(int status, nlohmann::json body) {
 }
 
 ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
-  return JsonResponse(status, {{"error", {{"code", code}, {"message", message}}}});
+  ApiResponse response = JsonResponse(status, {{"error", {{"code", code}, {"message", message}}}});
+  response.error_envelope = true;
+  return response;
+}
+
+void StampRequestId(ApiResponse& response, std::string_view request_id) {
+  if (!response.error_envelope || request_id.empty()) return;
+  // The envelope is ours (ErrorResponse made it), small, and holds no secret.
+  auto body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body["error"].is_object()) return;
+  body["error"]["requestId"] = request_id;
+  response.body = body.dump();
 }
 
 ApiResponse ErrorResponse(const Error& error) {

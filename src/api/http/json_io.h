@@ -19,6 +19,9 @@ ApiResponse JsonResponse(int status, const nlohmann::json& body);
 ApiResponse SecretJsonResponse(int status, nlohmann::json body);
 ApiResponse ErrorResponse(const Error& error);
 ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message);
+// Adds "requestId" to an error envelope's "error" object, so a user can quote it; other bodies
+// are left as they are.
+void StampRequestId(ApiResponse& response, std::string_view request_id);
 
 int HttpStatusFor(ErrorCode code);
 std::string_view ErrorCodeName(ErrorCode code);
