@@ -39,6 +39,12 @@ std::optional<CredentialType> ParseCredentialType(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> CredentialTypeNames() {
+  std::vector<std::string_view> out;
+  for (const auto& t : kTypeNames) out.push_back(t.name);
+  return out;
+}
+
 std::string CredentialTypeList() {
   std::string out;
   for (const auto& t : kTypeNames) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,7 @@ std::string_view CredentialTypeName(CredentialType type);
 std::optional<CredentialType> ParseCredentialType(std::string_view name);
 // "LOGIN, API_KEY, ..." for error messages.
 std::string CredentialTypeList();
+std::vector<std::string_view> CredentialTypeNames();
 
 inline constexpr size_t kMaxCredentialNameLength = 128;
 // Names are 1-128 characters of A-Z a-z 0-9 . _ - : and case-sensitive.

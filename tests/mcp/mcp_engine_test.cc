@@ -219,7 +219,8 @@ TEST(VaultTools, BadArgumentsAreToolErrorsAndReachNoBackend) {
       {{{"name", "a"}, {"type", "API_KEY"}}, "data is required"},
       {{{"name", "a"}, {"type", "NOPE"}, {"data", {{"k", "v"}}}}, "type must be one of"},
       {{{"name", "bad name"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}}, "not allowed"},
-      {{{"name", "a"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}, {"extra", 1}}, "unknown argument 'extra'"},
+      {{{"name", "a"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}, {"extra", 1}}, "unknown argument: vault_store takes"},
+      {{{"name", "a"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}, {"metdata", 1}}, "(did you mean 'metadata'?)"},
       {{{"name", "a"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}, {"expiresAt", "soon"}}, "ISO 8601"},
   };
   for (const auto& [arguments, fragment] : cases) {
@@ -228,6 +229,16 @@ TEST(VaultTools, BadArgumentsAreToolErrorsAndReachNoBackend) {
     EXPECT_NE((*reply)["result"]["content"][0]["text"].get<std::string>().find(fragment), std::string::npos)
         << (*reply).dump();
   }
+  EXPECT_TRUE(backend.calls.empty());
+}
+
+TEST(VaultTools, AnUnknownArgumentIsNeverEchoedSinceItMayBeASecretInTheWrongPlace) {
+  FakeBackend backend;
+  McpSession session = Initialized(backend);
+  const json arguments = {{"name", "a"}, {"type", "API_KEY"}, {"data", {{"k", "v"}}}, {"Pw7xQ2mZ9kL4vB1n", 1}};
+  auto reply = session.Handle(Request(5, "tools/call", {{"name", "vault_store"}, {"arguments", arguments}}), backend);
+  EXPECT_EQ((*reply)["result"]["isError"], true);
+  EXPECT_EQ(reply->dump().find("Pw7xQ2mZ9kL4vB1n"), std::string::npos) << reply->dump();
   EXPECT_TRUE(backend.calls.empty());
 }
 

@@ -1,8 +1,10 @@
-// Reading what comes from outside: JSON bounded in depth with no repeated keys.
+// Reading what comes from outside: JSON bounded in depth with no repeated keys, and error
+// messages that point at the known word instead of repeating what was sent.
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "core/did_you_mean.h"
 #include "core/json_document.h"
 
 namespace coffer {
@@ -68,6 +70,16 @@ TEST(UntrustedJson, SyntaxErrorsGiveAPositionAndNoInput) {
   EXPECT_EQ(parsed.error().message.find("hunter2"), std::string::npos);
   EXPECT_FALSE(ParseUntrustedJson("").ok());
   EXPECT_FALSE(ParseUntrustedJson("{} {}").ok());
+}
+
+TEST(DidYouMean, SuggestsTheCloseKnownWordOnly) {
+  EXPECT_EQ(DidYouMean("scope", {"name", "scopes", "cidrs"}), " (did you mean 'scopes'?)");
+  EXPECT_EQ(DidYouMean("api_key", {"LOGIN", "API_KEY"}), " (did you mean 'API_KEY'?)");
+  EXPECT_EQ(DidYouMean("metdata", {"type", "data", "metadata"}), " (did you mean 'metadata'?)");
+  // A password sent where a name belongs resembles no field, and comes back nowhere.
+  EXPECT_EQ(DidYouMean("Pw7xQ2mZ9kL4vB1n", {"name", "scopes", "expiresAt", "cidrs", "reveal"}), "");
+  EXPECT_EQ(DidYouMean("", {"a"}), "");
+  EXPECT_EQ(DidYouMean("zzzz", {"name"}), "");
 }
 
 }  // namespace

@@ -81,15 +81,6 @@ ApiResponse ErrorResponse(const Error& error) {
   return response;
 }
 
-std::string EchoIfHarmless(std::string_view word) {
-  constexpr size_t kMaxEcho = 24;
-  bool harmless = !word.empty() && word.size() <= kMaxEcho;
-  for (char c : word) {
-    harmless = harmless && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
-  }
-  return harmless ? "'" + std::string(word) + "'" : std::string("(value not shown)");
-}
-
 nlohmann::json TimestampOrNull(const std::optional<UnixMicros>& t) {
   return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
 }

@@ -26,10 +26,6 @@ void StampRequestId(ApiResponse& response, std::string_view request_id);
 int HttpStatusFor(ErrorCode code);
 std::string_view ErrorCodeName(ErrorCode code);
 
-// Quotes a client-supplied word for an error message when it looks like an identifier (short,
-// [A-Za-z0-9_.]); anything else might be a secret pasted in the wrong place and is not echoed.
-std::string EchoIfHarmless(std::string_view word);
-
 // An ISO 8601 time sent as `key` (a body field or a query parameter); the error shows the form.
 Result<UnixMicros> ParseTimestamp(const std::string& key, std::string_view text);
 

@@ -5,13 +5,18 @@
 #include <charconv>
 
 #include "api/http/json_io.h"
+#include "core/did_you_mean.h"
 
 namespace coffer::api {
 
 Error UnknownName(std::string_view what, const std::string& key, const std::set<std::string>& allowed) {
   std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-  return MakeError(ErrorCode::kInvalidArgument, "unknown " + std::string(what) + " " + EchoIfHarmless(key) +
+  std::vector<std::string_view> known;
+  for (const auto& a : allowed) {
+    list += (list.empty() ? "" : ", ") + a;
+    known.push_back(a);
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "unknown " + std::string(what) + DidYouMean(key, known) +
                                                     (list.empty() ? ": this endpoint takes none" : ": allowed are " + list));
 }
 

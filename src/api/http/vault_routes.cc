@@ -6,6 +6,7 @@
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
+#include "core/did_you_mean.h"
 
 namespace coffer::api {
 namespace {
@@ -24,8 +25,9 @@ Result<std::optional<CredentialType>> ParseTypeField(const nlohmann::json& value
   auto type = ParseCredentialType(value.get<std::string>());
   if (!type) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(where) + " " + EchoIfHarmless(value.get<std::string>()) +
-                         " is not a credential type: use one of " + CredentialTypeList());
+                     std::string(where) + " is not a credential type" +
+                         DidYouMean(value.get<std::string>(), CredentialTypeNames()) + ": use one of " +
+                         CredentialTypeList());
   }
   return std::optional<CredentialType>(*type);
 }
@@ -43,7 +45,7 @@ Result<vault::StoreCredentialRequest> ParseStoreBody(const std::string& name, co
     if (kAllowed.count(key) == 0) {
       WipeJson(json);
       return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown field " + EchoIfHarmless(key) +
+                       "unknown field" + DidYouMean(key, {"type", "data", "metadata", "expiresAt"}) +
                            ": a credential takes type, data, metadata and expiresAt");
     }
   }

@@ -4,6 +4,8 @@
 
 #include "api/mcp/protocol_version.h"
 #include "core/credential.h"
+#include "core/did_you_mean.h"
+#include "core/json_document.h"
 #include "core/log.h"
 
 namespace coffer::mcp {
@@ -43,17 +45,14 @@ std::string SerializeMessage(const json& message) {
 }
 
 std::optional<std::string> McpSession::HandleText(std::string_view text, McpVaultBackend& backend) {
-  json message;
-  try {
-    message = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.what() may quote the input, which may be a secret: only the position is reported.
+  auto message = ParseUntrustedJson(text);
+  if (!message.ok()) {
     return SerializeMessage(RpcError(nullptr, rpc_error::kParseError,
-                                     "parse error: the message is not valid JSON (error at byte " +
-                                         std::to_string(e.byte) + "); send one JSON-RPC object per message"));
+                                     "parse error: the message " + message.error().message +
+                                         "; send one JSON-RPC object per message"));
   }
-  std::optional<json> reply = Handle(message, backend);
-  WipeJson(message);
+  std::optional<json> reply = Handle(*message, backend);
+  WipeJson(*message);
   if (!reply) return std::nullopt;
   std::string text_reply = SerializeMessage(*reply);
   WipeJson(*reply);
@@ -118,6 +117,7 @@ std::optional<json> McpSession::HandleOne(const json& message, McpVaultBackend& 
     return Dispatch(id, method, params, backend);
   } catch (const std::exception&) {
     // nlohmann's messages can quote values; nothing from the exception goes to the client.
+    // Only known methods reach Dispatch's work, so the method name is one of ours.
     LogError("mcp: " + Clip(method) + " failed with an internal exception");
     return RpcError(id, rpc_error::kInternalError, "internal error while handling " + Clip(method));
   }
@@ -129,14 +129,14 @@ json McpSession::Dispatch(const json& id, const std::string& method, const json&
   if (method == "ping") return Reply(id, json::object());
   if (!initialized()) {
     return RpcError(id, rpc_error::kInvalidRequest,
-                    "the session is not initialized: send an initialize request first (" + Clip(method) +
-                        " was refused)");
+                    "the session is not initialized: send an initialize request first");
   }
   if (method == "tools/list") return ListTools(id, backend);
   if (method == "tools/call") return CallTool(id, params, backend);
   return RpcError(id, rpc_error::kMethodNotFound,
-                  "method not found: " + Clip(method) +
-                      " (this server offers tools only: initialize, ping, tools/list, tools/call)");
+                  "method not found" +
+                      DidYouMean(method, {"initialize", "ping", "tools/list", "tools/call"}) +
+                      ": this server offers tools only (initialize, ping, tools/list, tools/call)");
 }
 
 json McpSession::Initialize(const json& id, const json& params) {
@@ -177,7 +177,7 @@ json McpSession::CallTool(const json& id, const json& params, McpVaultBackend& b
   const std::string name = params["name"].get<std::string>();
   if (!tools_.Knows(name)) {
     return RpcError(id, rpc_error::kInvalidParams,
-                    "unknown tool: " + Clip(name) + " (this server has " + tools_.Names() + ")");
+                    "unknown tool: this server has " + tools_.Names());
   }
   const json no_arguments = json::object();
   const json& arguments = params.contains("arguments") && !params["arguments"].is_null() ? params["arguments"]

@@ -1,10 +1,12 @@
 #include "api/mcp/vault_tools.h"
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <limits>
 
 #include "api/mcp/protocol_version.h"
+#include "core/did_you_mean.h"
 #include "core/secret_mask.h"
 #include "core/principal.h"
 
@@ -263,13 +265,12 @@ std::string JoinNames(std::initializer_list<const char*> names) {
 
 // Unknown arguments are refused so a typo ("metdata") never silently drops what the model meant.
 Status CheckArgumentNames(const json& args, std::string_view tool, std::initializer_list<const char*> allowed) {
+  const std::vector<std::string_view> known(allowed.begin(), allowed.end());
   for (const auto& [key, value] : args.items()) {
-    bool known = false;
-    for (const char* a : allowed) known = known || key == a;
-    if (!known) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "unknown argument '" + key.substr(0, 64) + "': " + std::string(tool) + " takes " +
-                           JoinNames(allowed));
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      // Never the name itself: it may be a secret pasted in the wrong place.
+      return MakeError(ErrorCode::kInvalidArgument, "unknown argument" + DidYouMean(key, known) + ": " +
+                                                        std::string(tool) + " takes " + JoinNames(allowed));
     }
   }
   return Status::Ok();
