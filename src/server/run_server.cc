@@ -166,7 +166,10 @@ int RunServer(const ServeOptions& options) {
   api::AddAuditRoutes(router, vault, **audit);
   api::AddTypedRoutes(router, vault);
   api::AddImportRoutes(router, vault);
-  api::AddMcpRoutes(router, vault);
+  api::McpHttpOptions mcp_options;
+  mcp_options.served_hosts.insert(options.public_hosts.begin(), options.public_hosts.end());
+  if (listen->first != "0.0.0.0" && listen->first != "::") mcp_options.served_hosts.insert(listen->first);
+  api::AddMcpRoutes(router, vault, mcp_options);
   vault::KeyManager key_manager(**store, keyring, **audit, options.key_policy);
   if (Status s = key_manager.Start(); !s.ok()) return Fail(s.error().message);
   vault::StatusService status_service(**store, key_manager, NowMicros());

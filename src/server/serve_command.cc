@@ -41,6 +41,8 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
   serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
   serve->add_flag("--insecure", options->insecure, "Allow plain HTTP on a non-loopback address");
+  serve->add_option("--public-host", options->public_hosts,
+                    "A host name browsers reach this server by (repeatable): pages served from it may call /mcp");
   serve->add_option("--io-threads", options->io_threads,
                     "Network threads, which also run credential reads (0: one per core, less one for the store's writer)")
       ->check(CLI::Range(0, 64))

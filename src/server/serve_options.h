@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/root_key_setup.h"
 #include "vault/key_manager.h"
@@ -16,6 +17,9 @@ struct ServeOptions {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   bool insecure = false;                   // allow plain HTTP on a non-loopback address
+  // Names browsers reach this server by, besides loopback and the listen address: pages from
+  // these origins may call /mcp. Empty: loopback pages only.
+  std::vector<std::string> public_hosts;
   int io_threads = 0;                      // 0: one per core, less the core the store's writer needs
   int worker_threads = 64;
   vault::KeyPolicy key_policy;             // automatic KEK rotation and re-wrap batches

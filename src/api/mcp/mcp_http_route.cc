@@ -9,9 +9,11 @@
 
 #include "api/http/authentication.h"
 #include "api/http/json_io.h"
+#include "api/http/origin_policy.h"
 #include "api/mcp/in_process_backend.h"
 #include "api/mcp/mcp_session.h"
 #include "api/mcp/protocol_version.h"
+#include "core/json_document.h"
 #include "crypto/random.h"
 
 namespace coffer::api {
@@ -39,37 +41,6 @@ ApiResponse RpcHttpError(int status, int code, const std::string& message) {
   response.body = mcp::SerializeMessage(mcp::RpcError(nullptr, code, message));
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
-}
-
-// "host" from "host:port", "[v6]:port", "host".
-std::string HostOf(std::string_view authority) {
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    return Lower(std::string(authority.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1)));
-  }
-  return Lower(std::string(authority.substr(0, authority.find(':'))));
-}
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-// The spec's defence against DNS rebinding: a browser page may reach /mcp only from loopback or
-// from this server's own host. Requests without Origin (every non-browser client) pass. Matching
-// the Host header can be fooled by a rebinding page, but then it still needs a Bearer token,
-// which a browser never attaches by itself: no cookie or ambient credential opens /mcp.
-bool OriginAllowed(const ApiRequest& request) {
-  auto it = request.headers.find("origin");
-  if (it == request.headers.end()) return true;
-  std::string_view origin = it->second;
-  size_t scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos) return false;  // "null" and other opaque origins
-  std::string_view authority = origin.substr(scheme_end + 3);
-  authority = authority.substr(0, authority.find('/'));
-  std::string host = HostOf(authority);
-  if (host.empty()) return false;
-  if (IsLoopbackHost(host)) return true;
-  return host == HostOf(request.Header("host"));
 }
 
 bool IsJsonContentType(const std::string& content_type) {
@@ -148,10 +119,11 @@ class SessionRegistry {
 
 class McpEndpoint {
  public:
-  McpEndpoint(vault::Vault& vault, McpHttpOptions options) : vault_(vault), sessions_(options) {}
+  McpEndpoint(vault::Vault& vault, McpHttpOptions options)
+      : vault_(vault), origins_(options.served_hosts), sessions_(options) {}
 
   ApiResponse Post(const ApiRequest& request) {
-    if (!OriginAllowed(request)) return ForbiddenOrigin();
+    if (!origins_.Allows(request)) return ForbiddenOrigin();
     auto principal = Authenticate(vault_, request);
     if (!principal.ok()) return Unauthorized(principal.error());
     if (!IsJsonContentType(request.Header("content-type"))) {
@@ -162,20 +134,17 @@ class McpEndpoint {
       return RpcHttpError(406, mcp::rpc_error::kInvalidRequest,
                           "this server answers with application/json: include it in the Accept header");
     }
-    json message;
-    try {
-      message = json::parse(request.body);
-    } catch (const json::parse_error& e) {
-      return RpcHttpError(400, mcp::rpc_error::kParseError,
-                          "parse error: the body is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+    auto message = ParseUntrustedJson(request.body);
+    if (!message.ok()) {
+      return RpcHttpError(400, mcp::rpc_error::kParseError, "parse error: the body " + message.error().message);
     }
-    ApiResponse response = Route(request, *principal, message);
-    WipeJson(message);  // a vault_store call carries a secret
+    ApiResponse response = Route(request, *principal, *message);
+    WipeJson(*message);  // a vault_store call carries a secret
     return response;
   }
 
   ApiResponse Delete(const ApiRequest& request) {
-    if (!OriginAllowed(request)) return ForbiddenOrigin();
+    if (!origins_.Allows(request)) return ForbiddenOrigin();
     auto principal = Authenticate(vault_, request);
     if (!principal.ok()) return Unauthorized(principal.error());
     std::string id = request.Header("mcp-session-id");
@@ -264,8 +233,8 @@ class McpEndpoint {
 
   static ApiResponse ForbiddenOrigin() {
     return RpcHttpError(403, kRpcForbidden,
-                        "this Origin may not use /mcp: browser pages are allowed only from loopback or from this "
-                        "server's own host");
+                        "this Origin may not use /mcp: browser pages are allowed only from loopback or from a "
+                        "host this server serves (coffer serve --public-host)");
   }
 
   static ApiResponse Unauthorized(const Error& error) {
@@ -286,6 +255,7 @@ class McpEndpoint {
   }
 
   vault::Vault& vault_;
+  OriginPolicy origins_;
   SessionRegistry sessions_;
 };
 

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <set>
+#include <string>
 
 #include "api/http/router.h"
 #include "vault/vault.h"
@@ -18,6 +20,8 @@ struct McpHttpOptions {
   std::chrono::seconds idle_timeout{30 * 60};
   // Past this many live sessions the least recently used one is dropped.
   size_t max_sessions = 10000;
+  // Hosts besides loopback that browser pages may reach /mcp by (origin_policy.h).
+  std::set<std::string> served_hosts;
 };
 
 // Registers POST, GET and DELETE /mcp. `vault` must outlive the router.
