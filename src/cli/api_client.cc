@@ -77,6 +77,9 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& p
   // libcurl would hold a large body back waiting for "100 Continue", which the server never sends.
   headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  // Paths go out as written: a name "." or ".." must reach the server (which refuses it), not be
+  // squashed by dot-segment removal into another URL (/v0/vault/. would become the list).
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);

@@ -63,6 +63,10 @@ Status ValidateCredentialName(std::string_view name) {
                      "credential name is " + std::to_string(name.size()) +
                          " characters long: the limit is 128");
   }
+  if (name == "." || name == "..") {
+    // Dot segments: a URL path holding one is rewritten by clients (/v0/vault/. becomes the list).
+    return MakeError(ErrorCode::kInvalidArgument, "credential name cannot be . or ..: use at least one other character");
+  }
   for (size_t i = 0; i < name.size(); ++i) {
     if (!IsNameChar(name[i])) {
       // Echoing the name is safe (names are not secrets) but a control byte would garble the message.
