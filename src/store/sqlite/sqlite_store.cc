@@ -1,5 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <future>
 
@@ -32,7 +38,29 @@ class SqliteStore::PooledRead : public SqliteTransaction {
   bool began_ = false;
 };
 
+namespace {
+
+// The database, its WAL and its shared-memory index hold sealed secrets and the audit trail:
+// owner-only, like the data directory around them. SQLite gives the -wal and -shm files the main
+// file's mode, so creating that one 0600 covers all three; files an older server left 0644 are
+// narrowed.
+Status RestrictDatabaseFiles(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(ErrorCode::kUnavailable, "cannot create database " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = path + suffix;
+    if (::chmod(file.c_str(), 0600) != 0 && errno != ENOENT) {
+      return MakeError(ErrorCode::kUnavailable, "cannot make " + file + " owner-only: " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  COFFER_TRY(RestrictDatabaseFiles(path));
   auto conn = Connection::Open(path);
   if (!conn.ok()) return conn.error();
   COFFER_TRY(ApplyMigrations(**conn));
