@@ -81,7 +81,17 @@ Result<std::vector<EnvVar>> CredentialEnvVars(const nlohmann::json& credential) 
       var = EnvNameOfCredential(name);
       if (fields > 1) var += "_" + EnvNameOfField(field);
     }
-    vars.emplace_back(std::move(var), ValueText(value), name, field);
+    std::string text = ValueText(value);
+    if (text.find('\0') != std::string::npos) {
+      // The environment and .env lines end a value at NUL: better no variable than a cut one.
+      SecureWipe(text);
+      return MakeError(ErrorCode::kInvalidArgument,
+                       name + ": data." + field +
+                           " holds a NUL byte, which no environment variable or .env line can carry: store "
+                           "it without one, or leave this credential out (--only, NAMES or --prefix)");
+    }
+    vars.emplace_back(std::move(var), std::move(text), name, field);
+    SecureWipe(text);  // a short value is copied out of its inline buffer, not moved
   }
   return vars;
 }
