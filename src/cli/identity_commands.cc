@@ -34,6 +34,7 @@ void PrintIdentity(const nlohmann::json& i) {
   if (i.contains("role")) std::cout << " (" << Str(i, "role") << ")";
   std::cout << "  scopes=" << Join(i.value("scopes", nlohmann::json::array()));
   if (!i.value("parentId", nlohmann::json()).is_null()) std::cout << "  parent=" << Str(i, "parentId");
+  if (i.value("reveal", true) == false) std::cout << "  masked";
   if (!i.value("revokedAt", nlohmann::json()).is_null()) std::cout << "  REVOKED " << Str(i, "revokedAt");
   std::cout << "\n";
 }
@@ -117,12 +118,14 @@ void AddIdentity(CLI::App& app) {
   CLI::App* group = app.add_subcommand("identity", "Agent identities: create, list, revoke, restore");
   group->require_subcommand(1);
   {
-    struct Args { CommonFlags flags; std::string name, parent, scopes; };
+    struct Args { CommonFlags flags; std::string name, parent, scopes; bool masked = false; };
     auto a = std::make_shared<Args>();
     CLI::App* cmd = group->add_subcommand("create", "Create an agent identity (a sub-identity of yours by default)");
     cmd->add_option("name", a->name, "Identity name, e.g. billing-agent")->required();
     cmd->add_option("--parent", a->parent, "Parent identity id (default: your own identity)");
     cmd->add_option("--scopes", a->scopes, "Comma-separated scopes (default: the parent's, within your token's)");
+    cmd->add_flag("--no-reveal", a->masked,
+                  "It and every identity below it see secret values only masked, whatever their tokens say");
     AddCommonFlags(cmd, a->flags);
     cmd->callback([a] {
       std::exit(Run(a->flags, "POST", [](ApiClient&) { return "/v0/identities"; },
@@ -130,6 +133,7 @@ void AddIdentity(CLI::App& app) {
                       nlohmann::json body = {{"name", a->name}};
                       if (!a->parent.empty()) body["parentId"] = a->parent;
                       if (!a->scopes.empty()) body["scopes"] = SplitList(a->scopes);
+                      if (a->masked) body["reveal"] = false;
                       return std::optional<nlohmann::json>(body);
                     },
                     PrintIdentity));

@@ -37,6 +37,8 @@ struct IdentityRecord {
   std::optional<std::string> created_by;  // identity id of the creator; empty for the bootstrap owner
   UnixMicros created_at = 0;
   std::optional<UnixMicros> revoked_at;
+  // false: whoever acts as this identity, or as any identity below it, sees values only masked.
+  bool reveal = true;
 };
 
 // A person who administers an org: the identity (kind "human") plus the login.

@@ -140,6 +140,15 @@ Result<store::IdentityRecord> IdentityService::CreateIdentityUnaudited(const Pri
     std::vector<std::string> wanted = request.scopes.value_or(ceiling);
     COFFER_TRY(CheckSubset(wanted, parent.scopes, "the parent identity"));
     COFFER_TRY(CheckSubset(wanted, caller.scopes, "your token"));
+    // Seeing values is given like a scope: never by someone who does not see them.
+    const bool may_reveal = parent.reveal && caller.reveal;
+    if (request.reveal.value_or(false) && !may_reveal) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       std::string(parent.reveal ? "your token" : "the parent identity") +
+                           " sees values only masked, so no identity it creates may see them: drop reveal "
+                           "or set it to false");
+    }
+    created.reveal = request.reveal.value_or(may_reveal);
     created.id = NewId("idn_");
     created.org_id = caller.org_id;
     created.parent_id = parent.id;

@@ -21,6 +21,9 @@ struct CreateIdentityRequest {
   std::string name;
   std::optional<std::string> parent_id;  // default: the caller's own identity
   std::optional<std::vector<std::string>> scopes;  // default: the parent's, within the caller's
+  // false: it and everything below it see values only masked. Default: false under a parent
+  // with reveal: false or for a caller who sees values masked, true otherwise.
+  std::optional<bool> reveal;
 };
 
 struct CreateTokenRequest {

@@ -124,7 +124,8 @@ Result<Principal> Vault::ResolveToken(std::string_view bearer_token, const Reque
   p.scopes = t.scopes;
   p.identity_scopes = identity.scopes;
   for (auto& link : *chain) p.chain.push_back(ChainLink{link.id, link.name, link.kind, std::move(link.scopes)});
-  p.reveal = t.reveal;
+  // Masked if the token says so or any identity up the chain does.
+  p.reveal = t.reveal && std::all_of(chain->begin(), chain->end(), [](const auto& link) { return link.reveal; });
   p.request = context;
   return p;
 }

@@ -21,7 +21,8 @@ nlohmann::json IdentityJson(const store::IdentityRecord& i) {
                         {"scopes", i.scopes},
                         {"createdBy", i.created_by ? nlohmann::json(*i.created_by) : nlohmann::json(nullptr)},
                         {"createdAt", FormatIso8601(i.created_at)},
-                        {"revokedAt", TimestampOrNull(i.revoked_at)}};
+                        {"revokedAt", TimestampOrNull(i.revoked_at)},
+                        {"reveal", i.reveal}};
   if (i.kind == "human") out["role"] = i.role;
   return out;
 }
@@ -60,14 +61,16 @@ ApiResponse IssuedTokenResponse(int status, const vault::IssuedToken& issued) {
 void AddIdentityManagement(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/identities", [&](const ApiRequest& r, const PathParams&) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"name", "parentId", "scopes"}, [&](const BodyFields& f) {
+      return WithBody(r, {"name", "parentId", "scopes", "reveal"}, [&](const BodyFields& f) {
         vault::CreateIdentityRequest req;
         COFFER_FIELD(name, f.RequiredString("name"));
         COFFER_FIELD(parent, f.OptionalString("parentId"));
         COFFER_FIELD(scopes, f.OptionalStrings("scopes"));
+        COFFER_FIELD(reveal, f.OptionalBool("reveal"));
         req.name = *name;
         req.parent_id = *parent;
         req.scopes = *scopes;
+        req.reveal = *reveal;
         auto created = ids.CreateIdentity(caller, req);
         if (!created.ok()) return ErrorResponse(created.error());
         return JsonResponse(201, IdentityJson(*created));

@@ -190,6 +190,10 @@ ALTER TABLE humans ADD COLUMN totp_wrapped BLOB;
 ALTER TABLE humans ADD COLUMN totp_confirmed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE humans ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 7: identities that see values only masked (reveal: false), whatever their tokens say.
+      R"sql(
+ALTER TABLE identities ADD COLUMN reveal INTEGER NOT NULL DEFAULT 1;
+)sql",
   };
   return kMigrations;
 }

@@ -41,7 +41,7 @@ constexpr const char* kCredentialColumns =
     "c.created_at, v.created_at";
 
 constexpr const char* kIdentityColumns =
-    "id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at";
+    "id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at, reveal";
 
 IdentityRecord ReadIdentity(const Statement& row) {
   IdentityRecord r;
@@ -55,6 +55,7 @@ IdentityRecord ReadIdentity(const Statement& row) {
   r.created_by = row.OptionalText(7);
   r.created_at = row.Int(8);
   r.revoked_at = row.OptionalInt(9);
+  r.reveal = row.Int(10) != 0;
   return r;
 }
 
@@ -104,7 +105,9 @@ void BindOptionalText(Statement& stmt, int index, const std::optional<std::strin
   }
 }
 
-CredentialInfo ReadCredentialInfo(const Statement& row) {
+// Metadata was bounded when it was stored; a row that still fails to parse (written by an older
+// server, or edited on disk) is reported, never walked.
+Result<CredentialInfo> ReadCredentialInfo(const Statement& row) {
   CredentialInfo info;
   info.id = row.Text(0);
   info.org_id = row.Text(1);
@@ -296,14 +299,14 @@ Status SqliteTransaction::InsertKek(const KekRecord& kek) {
 
 Status SqliteTransaction::InsertIdentity(const IdentityRecord& r) {
   auto stmt = conn_.Prepare(
-      "INSERT INTO identities (id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO identities (id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at, "
+      "reveal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, r.id).Bind(2, r.org_id);
   BindOptionalText(*stmt, 3, r.parent_id);
   stmt->Bind(4, r.name).Bind(5, r.kind).Bind(6, r.role).Bind(7, JoinWords(r.scopes));
   BindOptionalText(*stmt, 8, r.created_by);
-  return stmt->Bind(9, r.created_at).Bind(10, r.revoked_at).Run();
+  return stmt->Bind(9, r.created_at).Bind(10, r.revoked_at).Bind(11, int64_t{r.reveal ? 1 : 0}).Run();
 }
 
 Status SqliteTransaction::InsertToken(const TokenRecord& r) {
