@@ -91,6 +91,14 @@ class Vault {
   // TOTP secret.
   Result<crypto::TotpCode> GetTotp(const Principal& principal, const std::string& name);
 
+  // Records a request an adapter refused before it reached an operation (its body did not parse,
+  // had unknown fields, or a field of the wrong type): `action` on `target`, outcome error, the
+  // reason; the target kept as a digest like every failed request's. Returns `error`, or the
+  // audit failure.
+  Error RecordRefusal(const Principal& principal, std::string action, std::string target, const Error& error) {
+    return audit_.RecordFailure(principal, std::move(action), std::move(target), error);
+  }
+
  private:
   Result<Principal> ResolveToken(std::string_view bearer_token, const RequestContext& context);
   Result<CredentialInfo> WriteCredential(const Principal& principal, const StoreCredentialRequest& request);

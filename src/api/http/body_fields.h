@@ -15,20 +15,15 @@
 #include "api/http/json_io.h"
 #include "api/http/query_params.h"
 #include "core/credential.h"
+#include "core/principal.h"
+#include "vault/vault.h"
 
 namespace coffer::api {
 
 // The fields of one parsed body, each read with its type checked.
 class BodyFields {
  public:
-  BodyFields(nlohmann::json& json, std::set<std::string> allowed) : json_(json), allowed_(std::move(allowed)) {}
-
-  Status CheckUnknown() const {
-    for (const auto& [key, value] : json_.items()) {
-      if (allowed_.count(key) == 0) return UnknownName("field", key, allowed_);
-    }
-    return Status::Ok();
-  }
+  explicit BodyFields(nlohmann::json& json) : json_(json) {}
 
   Result<std::optional<std::string>> OptionalString(const std::string& key) const {
     if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::string>();
@@ -82,26 +77,50 @@ class BodyFields {
 
  private:
   nlohmann::json& json_;
-  std::set<std::string> allowed_;
 };
 
-// Parses the body and checks its fields; `handler(fields)` runs only on a clean body.
 // Endpoints whose fields are all optional may also be called with no body at all.
 enum class EmptyBody { kRefused, kAllowed };
 
-template <typename Handler>
-ApiResponse WithBody(const ApiRequest& request, std::set<std::string> allowed, Handler handler,
-                     EmptyBody empty = EmptyBody::kRefused) {
-  if (Status s = CheckQuery(request, {}); !s.ok()) return ErrorResponse(s.error());
+// The body as a JSON object whose fields are all in `allowed`; or why not.
+inline Result<nlohmann::json> ParseBody(const ApiRequest& request, const std::set<std::string>& allowed,
+                                        EmptyBody empty) {
+  COFFER_TRY(CheckQuery(request, {}));
   const bool blank = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
-  auto json = empty == EmptyBody::kAllowed && blank ? Result<nlohmann::json>(nlohmann::json::object())
-                                                    : ParseJsonObject(request.body);
-  if (!json.ok()) return ErrorResponse(json.error());
-  BodyFields fields(*json, std::move(allowed));
-  if (Status s = fields.CheckUnknown(); !s.ok()) {
-    WipeJson(*json);
-    return ErrorResponse(s.error());
+  if (empty == EmptyBody::kAllowed && blank) return nlohmann::json::object();
+  auto json = ParseJsonObject(request.body);
+  if (!json.ok()) return json.error();
+  for (const auto& [key, value] : json->items()) {
+    if (allowed.count(key) == 0) {
+      WipeJson(*json);
+      return UnknownName("field", key, allowed);
+    }
   }
+  return json;
+}
+
+// Parses the body and checks its fields; `handler(fields)` runs only on a clean body.
+template <typename Handler>
+ApiResponse WithBody(const ApiRequest& request, const std::set<std::string>& allowed, Handler handler,
+                     EmptyBody empty = EmptyBody::kRefused) {
+  auto json = ParseBody(request, allowed, empty);
+  if (!json.ok()) return ErrorResponse(json.error());
+  BodyFields fields(*json);
+  ApiResponse response = handler(fields);
+  WipeJson(*json);
+  return response;
+}
+
+// WithBody for an authenticated caller: a refused body also leaves an audit record of `action`
+// on `target` with outcome error and the reason, like every other refused request, so the trail
+// shows attempts that never parsed.
+template <typename Handler>
+ApiResponse WithCallerBody(vault::Vault& vault, const Principal& caller, std::string_view action,
+                           std::string target, const ApiRequest& request, const std::set<std::string>& allowed,
+                           Handler handler, EmptyBody empty = EmptyBody::kRefused) {
+  auto json = ParseBody(request, allowed, empty);
+  if (!json.ok()) return ErrorResponse(vault.RecordRefusal(caller, std::string(action), std::move(target), json.error()));
+  BodyFields fields(*json);
   ApiResponse response = handler(fields);
   WipeJson(*json);
   return response;

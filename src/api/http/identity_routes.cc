@@ -61,7 +61,7 @@ ApiResponse IssuedTokenResponse(int status, const vault::IssuedToken& issued) {
 void AddIdentityManagement(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/identities", [&](const ApiRequest& r, const PathParams&) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"name", "parentId", "scopes", "reveal"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "identity.create", "", r, {"name", "parentId", "scopes", "reveal"}, [&](const BodyFields& f) {
         vault::CreateIdentityRequest req;
         COFFER_FIELD(name, f.RequiredString("name"));
         COFFER_FIELD(parent, f.OptionalString("parentId"));
@@ -124,7 +124,7 @@ void AddIdentityManagement(Router& router, vault::Vault& vault, IdentityService&
 void AddTokenRoutes(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/identities/:id/tokens", [&](const ApiRequest& r, const PathParams& p) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"name", "scopes", "expiresAt", "cidrs", "reveal"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "token.create", p.at("id"), r, {"name", "scopes", "expiresAt", "cidrs", "reveal"}, [&](const BodyFields& f) {
         vault::CreateTokenRequest req;
         COFFER_FIELD(name, f.RequiredString("name"));
         COFFER_FIELD(scopes, f.OptionalStrings("scopes"));
@@ -166,7 +166,7 @@ void AddTokenRoutes(Router& router, vault::Vault& vault, IdentityService& ids) {
 void AddGrantRoutes(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/identities/:id/grants", [&](const ApiRequest& r, const PathParams& p) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"granteeId", "pattern", "scopes", "expiresAt"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "grant.create", p.at("id"), r, {"granteeId", "pattern", "scopes", "expiresAt"}, [&](const BodyFields& f) {
         vault::CreateGrantRequest req;
         COFFER_FIELD(grantee, f.RequiredString("granteeId"));
         COFFER_FIELD(pattern, f.RequiredString("pattern"));
@@ -204,7 +204,7 @@ void AddGrantRoutes(Router& router, vault::Vault& vault, IdentityService& ids) {
 void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) {
   router.Add("POST", "/v0/humans", [&](const ApiRequest& r, const PathParams&) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"username", "password", "role"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "human.create", "", r, {"username", "password", "role"}, [&](const BodyFields& f) {
         vault::CreateHumanRequest req;
         COFFER_FIELD(username, f.RequiredString("username"));
         COFFER_FIELD(password, f.RequiredString("password"));
@@ -255,7 +255,7 @@ void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) 
   });
   router.Add("PUT", "/v0/me/password", [&](const ApiRequest& r, const PathParams&) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"currentPassword", "newPassword"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "human.password", caller.identity_id, r, {"currentPassword", "newPassword"}, [&](const BodyFields& f) {
         COFFER_FIELD(current, f.OptionalString("currentPassword"));
         COFFER_FIELD(next, f.RequiredString("newPassword"));
         std::string current_text = current->value_or("");
@@ -273,7 +273,7 @@ void AddPeopleRoutes(Router& router, vault::Vault& vault, IdentityService& ids) 
 void AddOrgRoutes(Router& router, vault::Vault& vault, vault::OrgService& orgs) {
   router.Add("POST", "/v0/orgs", [&](const ApiRequest& r, const PathParams&) {
     return WithPrincipal(vault, r, [&](const Principal& caller) {
-      return WithBody(r, {"name"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, caller, "org.create", "", r, {"name"}, [&](const BodyFields& f) {
         COFFER_FIELD(name, f.RequiredString("name"));
         auto created = orgs.Create(caller, *name);
         if (!created.ok()) return ErrorResponse(created.error());
@@ -306,7 +306,7 @@ void AddSecondFactorRoutes(Router& router, vault::Vault& vault, vault::SecondFac
   for (const std::string step : {"confirm", "disable"}) {
     router.Add("POST", "/v0/me/2fa/" + step, [&, step](const ApiRequest& r, const PathParams&) {
       return WithPrincipal(vault, r, [&](const Principal& caller) {
-        return WithBody(r, {"code"}, [&](const BodyFields& f) {
+        return WithCallerBody(vault, caller, "human.2fa." + step, caller.identity_id, r, {"code"}, [&](const BodyFields& f) {
           COFFER_FIELD(code, f.RequiredString("code"));
           Status done = step == "confirm" ? second_factor.Confirm(caller, *code) : second_factor.Disable(caller, *code);
           if (!done.ok()) return ErrorResponse(done.error());

@@ -96,7 +96,7 @@ nlohmann::json SystemStatusJson(const vault::SystemStatus& s) {
 void AddKeyRoutes(Router& router, vault::Vault& vault, vault::KeyManager& keys, vault::StatusService& status) {
   router.Add("POST", "/v0/vault/:name/rotate", [&vault, &keys](const ApiRequest& request, const PathParams& params) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      return WithBody(request, {}, [&](const BodyFields&) {
+      return WithCallerBody(vault, principal, "credential.rotate", params.at("name"), request, {}, [&](const BodyFields&) {
         auto rotated = keys.RotateCredential(principal, params.at("name"));
         if (!rotated.ok()) return ErrorResponse(rotated.error());
         nlohmann::json out = CredentialInfoJson(*rotated);
@@ -108,7 +108,7 @@ void AddKeyRoutes(Router& router, vault::Vault& vault, vault::KeyManager& keys, 
 
   router.Add("POST", "/v0/keys/rotate", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      return WithBody(request, {}, [&](const BodyFields&) {
+      return WithCallerBody(vault, principal, "keys.rotate", "", request, {}, [&](const BodyFields&) {
         auto rotation = keys.RotateKek(principal);
         if (!rotation.ok()) return ErrorResponse(rotation.error());
         return JsonResponse(200, {{"previousKekVersion", rotation->previous_version},
@@ -120,7 +120,7 @@ void AddKeyRoutes(Router& router, vault::Vault& vault, vault::KeyManager& keys, 
 
   router.Add("POST", "/v0/keys/rotate-all", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      return WithBody(request, {}, [&](const BodyFields&) {
+      return WithCallerBody(vault, principal, "keys.rotate_all", "", request, {}, [&](const BodyFields&) {
         auto progress = keys.StartRewrap(principal);
         if (!progress.ok()) return ErrorResponse(progress.error());
         // 202: the re-wrap runs on in the background; GET /v0/keys/status follows it.
@@ -131,7 +131,7 @@ void AddKeyRoutes(Router& router, vault::Vault& vault, vault::KeyManager& keys, 
 
   router.Add("POST", "/v0/keys/retire", [&vault, &keys](const ApiRequest& request, const PathParams&) {
     return WithPrincipal(vault, request, [&](const Principal& principal) {
-      return WithBody(request, {"version"}, [&](const BodyFields& f) {
+      return WithCallerBody(vault, principal, "keys.retire", "", request, {"version"}, [&](const BodyFields& f) {
         COFFER_FIELD(version, f.OptionalPositiveInt("version", UINT32_MAX));
         std::optional<uint32_t> kek_version;
         if (*version) kek_version = static_cast<uint32_t>(**version);

@@ -82,7 +82,7 @@ ApiResponse PutCredential(vault::Vault& vault, const ApiRequest& request, const 
     const std::string& name = params.at("name");
     if (Status s = ValidateCredentialName(name); !s.ok()) return ErrorResponse(s.error());
     auto body = ParseStoreBody(name, request.body);
-    if (!body.ok()) return ErrorResponse(body.error());
+    if (!body.ok()) return ErrorResponse(vault.RecordRefusal(principal, "credential.write", name, body.error()));
     vault::StoreCredentialRequest store_request = std::move(body).value();
     auto stored = vault.StoreCredential(principal, store_request);
     WipeJson(store_request.data);
