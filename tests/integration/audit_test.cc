@@ -151,6 +151,97 @@ TEST_F(AuditTest, EveryOperationLeavesExactlyOneRecordWithTheRightFields) {
   EXPECT_EQ(exported.out.find(token), std::string::npos) << "never a token";
 }
 
+// Every record names what it acted on, in full: ids for identities, tokens and grants (with the
+// granter, grantee and pattern of a new grant), the name of a credential.
+TEST_F(AuditTest, EveryRecordNamesWhatItActedOnInFull) {
+  Start();
+  const std::string owner_id = Call(owner_, "GET", "/v0/me").body["identity"]["id"];
+  std::string agent;
+  json r = ExactlyOneRecord([&] {
+    auto created = Call(owner_, "POST", "/v0/identities", json{{"name", "target-agent"}});
+    ASSERT_EQ(created.status, 201) << created.body.dump();
+    agent = created.body["id"];
+  });
+  EXPECT_EQ(r["action"], "identity.create");
+  EXPECT_EQ(r["target"], agent + " target-agent");
+
+  std::string token, token_id;
+  r = ExactlyOneRecord([&] {
+    auto issued = Call(owner_, "POST", "/v0/identities/" + agent + "/tokens", json{{"name", "t"}});
+    ASSERT_EQ(issued.status, 201) << issued.body.dump();
+    token = issued.body["token"];
+    token_id = issued.body["id"];
+  });
+  EXPECT_EQ(r["action"], "token.create");
+  EXPECT_EQ(r["target"], agent + " " + token_id);
+
+  std::string grant;
+  r = ExactlyOneRecord([&] {
+    auto granted = Call(owner_, "POST", "/v0/identities/" + owner_id + "/grants",
+                        json{{"granteeId", agent}, {"pattern", "shared-*"}, {"scopes", {"vault:read"}}});
+    ASSERT_EQ(granted.status, 201) << granted.body.dump();
+    grant = granted.body["id"];
+  });
+  EXPECT_EQ(r["action"], "grant.create");
+  EXPECT_EQ(r["target"], grant + " " + owner_id + " -> " + agent + " shared-*");
+
+  const json secret = {{"type", "API_KEY"}, {"data", {{"key", "v"}}}};
+  struct Step {
+    std::string method;
+    long status;
+    std::string action;
+  };
+  for (const Step& step : std::vector<Step>{{"PUT", 201, "credential.create"}, {"PUT", 200, "credential.update"},
+                                             {"GET", 200, "credential.read"}, {"DELETE", 200, "credential.delete"}}) {
+    r = ExactlyOneRecord([&] {
+      const auto body = step.method == "PUT" ? std::optional<json>(secret) : std::nullopt;
+      EXPECT_EQ(Call(token, step.method, "/v0/vault/named-one", body).status, step.status) << step.action;
+    });
+    EXPECT_EQ(r["action"], step.action);
+    EXPECT_EQ(r["target"], "named-one") << step.action;
+  }
+
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "DELETE", "/v0/identities/" + agent + "/tokens/" + token_id).status, 200); });
+  EXPECT_EQ(r["action"], "token.revoke");
+  EXPECT_EQ(r["target"], agent + " " + token_id);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "DELETE", "/v0/identities/" + owner_id + "/grants/" + grant).status, 200); });
+  EXPECT_EQ(r["action"], "grant.revoke");
+  EXPECT_EQ(r["target"], grant);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "POST", "/v0/identities/" + agent + "/revoke").status, 200); });
+  EXPECT_EQ(r["action"], "identity.revoke");
+  EXPECT_EQ(r["target"], agent);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "DELETE", "/v0/identities/" + agent + "/credentials").status, 200); });
+  EXPECT_EQ(r["action"], "identity.purge");
+  EXPECT_EQ(r["target"], agent);
+  r = ExactlyOneRecord([&] { EXPECT_EQ(Call(owner_, "POST", "/v0/identities/" + agent + "/restore").status, 200); });
+  EXPECT_EQ(r["action"], "identity.restore");
+  EXPECT_EQ(r["target"], agent);
+}
+
+// A request refused for its malformed body is still an attempt, and leaves its one record; the
+// name it targeted is kept only as a digest, like any failed request's.
+TEST_F(AuditTest, ARequestRefusedForAMalformedBodyLeavesOneErrorRecord) {
+  Start();
+  json r = ExactlyOneRecord([&] {
+    auto reply = server_->Client(owner_).Send("PUT", "/v0/vault/somename", std::string(R"({"type": )"));
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(reply->status, 400);
+  });
+  EXPECT_EQ(r["action"], "credential.write");
+  EXPECT_EQ(r["outcome"], "error");
+  EXPECT_TRUE(r["target"].is_string() && r["target"].get<std::string>().starts_with("digest:")) << r.dump();
+  EXPECT_TRUE(r["reason"].is_string() && !r["reason"].get<std::string>().empty()) << r.dump();
+  EXPECT_EQ(r.dump().find("somename"), std::string::npos) << "the name is not kept in clear";
+
+  r = ExactlyOneRecord([&] {
+    auto reply = server_->Client(owner_).Send("POST", "/v0/identities", std::string(R"({"name": "x",)"));
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(reply->status, 400);
+  });
+  EXPECT_EQ(r["action"], "identity.create");
+  EXPECT_EQ(r["outcome"], "error");
+}
+
 TEST_F(AuditTest, TailFollowPrintsEveryRecordOfABurstOnceInOrder) {
   Start();
   // `coffer audit tail -f --json` in the background; `exec` makes the echoed pid the CLI's own.
