@@ -34,6 +34,21 @@ TEST(StartupTest, FirstStartCreatesKeyTokenAndPrintsHowToAuthenticate) {
   EXPECT_EQ(ReadFile(data + "/root.key").size(), 45u) << "base64 of 32 bytes and a newline";
 }
 
+// The database and its WAL and shared-memory files hold wrapped keys, hashes and the audit trail:
+// private to the server's user from the moment SQLite creates them, not only the key files.
+TEST(StartupTest, DatabaseFilesArePrivateWhileTheServerRuns) {
+  TempDir dir;
+  std::string data = dir.path() + "/data";
+  CofferServer server(data);
+  ASSERT_TRUE(server.started());
+  ASSERT_EQ(server.OwnerClient().Send("PUT", "/v0/vault/a", R"({"type":"API_KEY","data":{"key":"v"}})")->status, 201);
+  for (const char* file : {"coffer.db", "coffer.db-wal", "coffer.db-shm"}) {
+    const std::string path = data + "/" + file;
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    EXPECT_EQ(FileMode(path), 0600) << file << " is mode 0" << std::oct << FileMode(path);
+  }
+}
+
 TEST(StartupTest, RemovesSecretTemporariesACrashLeftBehind) {
   TempDir dir;
   { CofferServer first(dir.path()); ASSERT_TRUE(first.started()); }
