@@ -177,12 +177,6 @@ void AddRunCommand(CLI::App& app) {
     if (int code = SelectedVariables(args->flags, args->selection, vars, credentials); code != kExitOk) {
       std::exit(code);
     }
-    for (const EnvVar& var : vars) {
-      if (var.value.find('\0') != std::string::npos) {
-        std::exit(Fail(kExitUsage, var.name + " (" + var.credential + ", data." + var.field +
-                                       ") holds a NUL character, which no environment variable can carry"));
-      }
-    }
     // The environment: ours, minus the names the credentials set, plus the credentials. Minus
     // COFFER_TOKEN too: the command gets the credentials chosen for it, not the key to the vault.
     std::set<std::string> names = {"COFFER_TOKEN"};
