@@ -102,6 +102,17 @@ TEST_F(HttpFramingTest, TwoAuthorizationHeadersAreRefusedInEitherOrder) {
   }
 }
 
+// A query parameter given twice is refused like a JSON key given twice: which value a handler
+// reads (?version=1&version=2, ?type=API_KEY&type=CUSTOM) is not left to the parser.
+TEST_F(HttpFramingTest, AQueryParameterGivenTwiceIsRefused) {
+  for (const std::string target : {"/v0/vault?type=API_KEY&type=CUSTOM", "/v0/vault/x?version=1&version=2"}) {
+    RawResponse reply = RawRequest(port_, "GET", target, {Bearer(owner_)});
+    EXPECT_EQ(reply.status, 400) << target << ": " << reply.body;
+    EXPECT_NE(reply.Json()["error"]["message"].get<std::string>().find("twice"), std::string::npos) << reply.body;
+  }
+  EXPECT_EQ(RawRequest(port_, "GET", "/v0/vault?type=API_KEY&limit=5", {Bearer(owner_)}).status, 200);
+}
+
 // Every response, success or error, tells a browser not to sniff, refer or run anything.
 TEST_F(HttpFramingTest, EveryResponseCarriesTheBrowserHardeningHeaders) {
   ASSERT_EQ(server_->Call(owner_, "PUT", "/v0/vault/hdr", json{{"type", "API_KEY"}, {"data", {{"key", "v"}}}}).status,

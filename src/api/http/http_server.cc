@@ -45,7 +45,9 @@ struct SharedState {
   bool closed = false;
 };
 
-void ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
+// False when a parameter is given twice: which of the two a handler would read is not for the
+// parser to guess (the same rule as a JSON key given twice).
+bool ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -59,18 +61,23 @@ void ParseQuery(std::string_view query, std::map<std::string, std::string>& out)
       std::string decoded;
       if (PercentDecode(*s, decoded)) *s = std::move(decoded);
     }
-    out[std::move(key)] = std::move(value);
+    if (!out.try_emplace(std::move(key), std::move(value)).second) return false;
   }
+  return true;
 }
 
-ApiRequest Translate(http::request<http::string_body>& req, const std::string& remote_ip) {
+// The request as handlers see it; or why it cannot be one (its body is wiped then).
+Result<ApiRequest> Translate(http::request<http::string_body>& req, const std::string& remote_ip) {
   ApiRequest api;
   api.method = std::string(req.method_string());
   auto raw_target = req.target();
   std::string_view target(raw_target.data(), raw_target.size());
   size_t question = target.find('?');
   api.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) ParseQuery(target.substr(question + 1), api.query);
+  if (question != std::string_view::npos && !ParseQuery(target.substr(question + 1), api.query)) {
+    SecureWipe(req.body());
+    return MakeError(ErrorCode::kInvalidArgument, "a query parameter is given twice: send each once");
+  }
   for (const auto& field : req) {
     std::string name(field.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -140,7 +147,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Refuse(ErrorResponse(503, "unavailable", "the server is shutting down: retry shortly"));
     }
     http::request<http::string_body> req = parser_->release();
-    auto api = std::make_shared<ApiRequest>(Translate(req, remote_ip_));
+    auto translated = Translate(req, remote_ip_);
+    if (!translated.ok()) return Refuse(ErrorResponse(translated.error()));
+    auto api = std::make_shared<ApiRequest>(std::move(translated).value());
     const bool keep_alive = req.keep_alive();
     state_->in_flight.fetch_add(1);
     RoutedRequest routed = state_->handler(*api);
