@@ -240,6 +240,16 @@ TEST_F(AuditTest, ARequestRefusedForAMalformedBodyLeavesOneErrorRecord) {
   });
   EXPECT_EQ(r["action"], "identity.create");
   EXPECT_EQ(r["outcome"], "error");
+
+  // Well-formed JSON with a field of the wrong type is refused input too.
+  r = ExactlyOneRecord([&] {
+    auto reply = server_->Client(owner_).Send("POST", "/v0/identities", std::string(R"({"name": ["x"]})"));
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(reply->status, 400);
+  });
+  EXPECT_EQ(r["action"], "identity.create");
+  EXPECT_EQ(r["outcome"], "error");
+  EXPECT_NE(r["reason"].get<std::string>().find("name must be a string"), std::string::npos) << r.dump();
 }
 
 TEST_F(AuditTest, TailFollowPrintsEveryRecordOfABurstOnceInOrder) {

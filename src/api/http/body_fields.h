@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,21 +21,26 @@
 
 namespace coffer::api {
 
-// The fields of one parsed body, each read with its type checked.
+// A refused request's error, recorded in the audit trail; returns what to answer with.
+using Refusal = std::function<Error(const Error&)>;
+
+// The fields of one parsed body, each read with its type checked. A field of the wrong type is
+// passed through `refusal` when there is one, so it is audited like a body that did not parse.
 class BodyFields {
  public:
-  explicit BodyFields(nlohmann::json& json) : json_(json) {}
+  explicit BodyFields(nlohmann::json& json, Refusal refusal = nullptr)
+      : json_(json), refusal_(std::move(refusal)) {}
 
   Result<std::optional<std::string>> OptionalString(const std::string& key) const {
     if (!json_.contains(key) || json_[key].is_null()) return std::optional<std::string>();
-    if (!json_[key].is_string()) return MakeError(ErrorCode::kInvalidArgument, key + " must be a string");
+    if (!json_[key].is_string()) return Refuse(key + " must be a string");
     return std::optional<std::string>(json_[key].get<std::string>());
   }
 
   Result<std::string> RequiredString(const std::string& key) const {
     auto value = OptionalString(key);
     if (!value.ok()) return value.error();
-    if (!*value) return MakeError(ErrorCode::kInvalidArgument, key + " is required");
+    if (!*value) return Refuse(key + " is required");
     return **value;
   }
 
@@ -47,13 +53,13 @@ class BodyFields {
       ok = ok && item.is_string();
       if (ok) out.push_back(item.get<std::string>());
     }
-    if (!ok) return MakeError(ErrorCode::kInvalidArgument, key + " must be an array of strings");
+    if (!ok) return Refuse(key + " must be an array of strings");
     return std::optional<std::vector<std::string>>(std::move(out));
   }
 
   Result<std::optional<bool>> OptionalBool(const std::string& key) const {
     if (!json_.contains(key) || json_[key].is_null()) return std::optional<bool>();
-    if (!json_[key].is_boolean()) return MakeError(ErrorCode::kInvalidArgument, key + " must be true or false");
+    if (!json_[key].is_boolean()) return Refuse(key + " must be true or false");
     return std::optional<bool>(json_[key].get<bool>());
   }
 
@@ -61,7 +67,7 @@ class BodyFields {
     if (!json_.contains(key) || json_[key].is_null()) return std::optional<int64_t>();
     const auto& value = json_[key];
     if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > max) {
-      return MakeError(ErrorCode::kInvalidArgument, key + " must be a positive integer");
+      return Refuse(key + " must be a positive integer");
     }
     return std::optional<int64_t>(value.get<int64_t>());
   }
@@ -71,12 +77,18 @@ class BodyFields {
     if (!text.ok()) return text.error();
     if (!*text) return std::optional<UnixMicros>();
     auto t = ParseTimestamp(key, **text);
-    if (!t.ok()) return t.error();
+    if (!t.ok()) return Refuse(t.error().message);
     return std::optional<UnixMicros>(*t);
   }
 
  private:
+  Error Refuse(std::string message) const {
+    Error error = MakeError(ErrorCode::kInvalidArgument, std::move(message));
+    return refusal_ ? refusal_(error) : error;
+  }
+
   nlohmann::json& json_;
+  Refusal refusal_;
 };
 
 // Endpoints whose fields are all optional may also be called with no body at all.
@@ -111,16 +123,17 @@ ApiResponse WithBody(const ApiRequest& request, const std::set<std::string>& all
   return response;
 }
 
-// WithBody for an authenticated caller: a refused body also leaves an audit record of `action`
-// on `target` with outcome error and the reason, like every other refused request, so the trail
-// shows attempts that never parsed.
+// WithBody for an authenticated caller: a refused body (one that does not parse, or has a field
+// of the wrong type) also leaves an audit record of `action` on `target` with outcome error and
+// the reason, like every other refused request, so the trail shows attempts that never parsed.
 template <typename Handler>
 ApiResponse WithCallerBody(vault::Vault& vault, const Principal& caller, std::string_view action,
                            std::string target, const ApiRequest& request, const std::set<std::string>& allowed,
                            Handler handler, EmptyBody empty = EmptyBody::kRefused) {
+  Refusal refusal = [&](const Error& error) { return vault.RecordRefusal(caller, std::string(action), target, error); };
   auto json = ParseBody(request, allowed, empty);
-  if (!json.ok()) return ErrorResponse(vault.RecordRefusal(caller, std::string(action), std::move(target), json.error()));
-  BodyFields fields(*json);
+  if (!json.ok()) return ErrorResponse(refusal(json.error()));
+  BodyFields fields(*json, refusal);
   ApiResponse response = handler(fields);
   WipeJson(*json);
   return response;
