@@ -18,6 +18,9 @@ packages=(
   # root keys in an HSM: p11-kit's pkcs11.h to build the PKCS#11 provider (modules are dlopen'ed,
   # nothing is linked); SoftHSM2 and pkcs11-tool (opensc) for the test that makes its own token
   libp11-kit-dev softhsm2 opensc
+  # PostgreSQL, the store for many nodes: libpq to build against, and the server, which the tests
+  # start themselves on loopback (tests/postgres/pg_cluster.sh); python3 picks its free port
+  libpq-dev postgresql python3
 )
 
 # The MCP and .env tests run node and npm. Machines that already carry a Node.js (NodeSource's

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the tests: Debian's own server binaries, a fresh cluster in DIR,
+# listening on 127.0.0.1 only, on a free port, as an unprivileged user (PostgreSQL refuses to run
+# as root). Nothing leaves the machine.
+#
+#   pg_cluster.sh start DIR   initdb (first time) and start; writes DIR/url and prints it
+#   pg_cluster.sh stop DIR    stop it (fast shutdown); the files stay for a look afterwards
+#   pg_cluster.sh kill DIR    SIGKILL the postmaster, as a crash would
+#
+# DIR/url is postgres://coffer:PASSWORD@127.0.0.1:PORT/postgres: the superuser `coffer`, whose
+# random password (scram-sha-256 over TCP) is also in DIR/password. Tests create their own
+# databases in it.
+set -euo pipefail
+command=${1:?usage: pg_cluster.sh start|stop|kill DIR}
+dir=${2:?usage: pg_cluster.sh start|stop|kill DIR}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[[ -x "$bin/initdb" ]] || { echo "pg_cluster: no PostgreSQL server found (apt-get install postgresql)" >&2; exit 1; }
+user=coffer-test
+
+as_user() {
+  if [[ $EUID -eq 0 ]]; then runuser -u "$user" -- "$@"; else "$@"; fi
+}
+
+case "$command" in
+  start)
+    if [[ $EUID -eq 0 ]] && ! id "$user" >/dev/null 2>&1; then
+      useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
+    fi
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    [[ $EUID -eq 0 ]] && chown "$user" "$dir"
+    chmod 0700 "$dir"
+    if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+      as_user sh -c "umask 077; head -c 18 /dev/urandom | base64 | tr '+/' 'xy' > '$dir/password'"
+      as_user "$bin/initdb" -D "$dir/data" -U coffer --pwfile="$dir/password" --auth-local=trust \
+        --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
+        { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Durable like production (fsync, synchronous_commit on); the socket stays in DIR.
+    as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on -c synchronous_commit=on" \
+      start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    echo "postgres://coffer:$(cat "$dir/password")@127.0.0.1:$port/postgres" > "$dir/url"
+    cat "$dir/url"
+    ;;
+  stop)
+    [[ -f "$dir/data/postmaster.pid" ]] && as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  kill)
+    [[ -f "$dir/data/postmaster.pid" ]] && kill -9 "$(head -n 1 "$dir/data/postmaster.pid")"
+    ;;
+  *)
+    echo "usage: pg_cluster.sh start|stop|kill DIR" >&2; exit 2 ;;
+esac
