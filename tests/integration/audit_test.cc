@@ -16,23 +16,18 @@
 #include <thread>
 
 #include "coffer_process.h"
+#include "server_test.h"
 
 namespace coffer::testing {
 namespace {
 
 using nlohmann::json;
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public ServerTest {
  protected:
-  void Start(ServerOptions options = {}) {
-    server_ = std::make_unique<CofferServer>(dir_.path(), std::move(options));
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-  cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
-                     const std::optional<json>& body = std::nullopt) {
-    return server_->Call(token, method, path, body);
-  }
+  // Each test starts the server itself, some with options.
+  void SetUp() override {}
+  void Start(ServerOptions options = {}) { StartServer(std::move(options)); }
   json Latest() {
     auto reply = Call(owner_, "GET", "/v0/audit?limit=1");
     EXPECT_EQ(reply.status, 200) << reply.body.dump();
@@ -62,10 +57,6 @@ class AuditTest : public ::testing::Test {
     }
     return out;
   }
-
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
 };
 
 TEST_F(AuditTest, EveryOperationLeavesExactlyOneRecordWithTheRightFields) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "core/time.h"
 #include "crypto/totp.h"
 
@@ -17,19 +18,8 @@ using nlohmann::json;
 
 const std::vector<std::string> kVaultScopes = {"vault:read", "vault:write", "vault:delete", "vault:list", "vault:use"};
 
-class DelegationTest : public ::testing::Test {
+class DelegationTest : public ServerTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-
-  cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
-                     const std::optional<json>& body = std::nullopt) {
-    return server_->Call(token, method, path, body);
-  }
-
   // Creates an identity (as `token`'s identity's child unless `parent` is given); returns its id.
   std::string CreateIdentity(const std::string& token, const std::string& name,
                              const std::optional<std::vector<std::string>>& scopes = std::nullopt) {
@@ -57,10 +47,6 @@ class DelegationTest : public ::testing::Test {
   }
 
   static json Secret(const std::string& value) { return {{"type", "API_KEY"}, {"data", {{"key", value}}}}; }
-
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
 };
 
 TEST_F(DelegationTest, ThreeLevelChainRevokingTheMiddleCutsEveryDescendantAtOnce) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "raw_http.h"
 
 namespace coffer::testing {
@@ -11,17 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-class DotNamesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
-};
+using DotNamesTest = ServerTest;
 
 // Sent raw, so no client library rewrites the path before the server sees it.
 TEST_F(DotNamesTest, DotAndDotDotAreRefusedAsNamesInEverySpelling) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "raw_http.h"
 
 namespace coffer::testing {
@@ -14,14 +15,8 @@ using nlohmann::json;
 // A 16-character password: letters and digits only, so it passes any "looks harmless" test.
 constexpr const char* kPassword = "Pw7xQ2mZ9kL4vB1n";
 
-class ErrorEchoTest : public ::testing::Test {
+class ErrorEchoTest : public ServerTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-
   cli::ApiReply Send(const std::string& method, const std::string& path,
                      const std::optional<std::string>& body = std::nullopt) {
     return SendText(*server_, owner_, method, path, body);
@@ -33,10 +28,6 @@ class ErrorEchoTest : public ::testing::Test {
     const std::string text = reply.body.dump() + reply.raw_body;
     EXPECT_EQ(text.find(kPassword), std::string::npos) << what << " echoed the password: " << text;
   }
-
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
 };
 
 // In a value that names a type.

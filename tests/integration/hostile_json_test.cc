@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "raw_http.h"
 
 namespace coffer::testing {
@@ -56,22 +57,13 @@ bool PlantMetadata(const std::string& db_path, const std::string& name, const st
   return ok;
 }
 
-class HostileJsonTest : public ::testing::Test {
+class HostileJsonTest : public ServerTest {
  protected:
-  void SetUp() override { Start(); }
-
-  void Start() {
-    server_.reset();
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-
   // A server that died fails the test and is started again, so the next probe has one to talk to.
   void ExpectAlive(const std::string& after) {
     if (Healthy(*server_)) return;
     ADD_FAILURE() << "GET /healthz does not answer 200 after " << after << ": the server died";
-    Start();
+    StartServer();
   }
 
   cli::ApiReply Send(const std::string& token, const std::string& method, const std::string& path,
@@ -91,10 +83,6 @@ class HostileJsonTest : public ::testing::Test {
   }
 
   std::string OwnerId() { return server_->Call(owner_, "GET", "/v0/me").body["identity"]["id"]; }
-
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
 };
 
 // Depth counts objects and arrays; 64 levels are fine, 65 are refused.
@@ -213,7 +201,7 @@ TEST_F(HostileJsonTest, StoredMetadataFortyThousandLevelsDeepIsReportedAsCorrupt
                           json{{"type", "API_KEY"}, {"data", {{"key", "sk_live_planted"}}}}).status, 201);
   server_->Stop();
   ASSERT_TRUE(PlantMetadata(dir_.path() + "/coffer.db", "planted", "{\"a\":" + NestedArrays(40000) + "}"));
-  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(StartServer());
   // Raw, and parsed only when it is an error: a 200 carrying the deep document is not dumped here.
   auto check = [&](const std::string& target) {
     RawResponse reply = RawRequest(PortOf(*server_), "GET", target, {Bearer(owner_)});

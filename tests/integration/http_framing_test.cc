@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "raw_http.h"
 
 namespace coffer::testing {
@@ -12,12 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-class HttpFramingTest : public ::testing::Test {
+class HttpFramingTest : public ServerTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
+    ServerTest::SetUp();
     port_ = PortOf(*server_);
   }
 
@@ -59,9 +58,6 @@ class HttpFramingTest : public ::testing::Test {
     return exchange.responses.empty() ? RawResponse{} : exchange.responses.front();
   }
 
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
   int port_ = 0;
 };
 

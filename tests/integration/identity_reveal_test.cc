@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "coffer_process.h"
+#include "server_test.h"
 
 namespace coffer::testing {
 namespace {
@@ -13,19 +14,8 @@ using nlohmann::json;
 constexpr const char* kValue = "sk_live_abcdef1234";
 constexpr const char* kMasked = "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2" "1234";  // ••••1234
 
-class IdentityRevealTest : public ::testing::Test {
+class IdentityRevealTest : public ServerTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<CofferServer>(dir_.path());
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
-  }
-
-  cli::ApiReply Call(const std::string& token, const std::string& method, const std::string& path,
-                     const std::optional<json>& body = std::nullopt) {
-    return server_->Call(token, method, path, body);
-  }
-
   std::string Token(const std::string& caller, const std::string& identity, const json& extra = json::object()) {
     json body = {{"name", "t"}};
     body.update(extra);
@@ -45,10 +35,6 @@ class IdentityRevealTest : public ::testing::Test {
     EXPECT_EQ(got.body["data"]["key"], kMasked) << who << " saw the value";
     EXPECT_EQ(got.body.dump().find(kValue), std::string::npos) << who << " saw the value";
   }
-
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
 };
 
 // The form to match: what a reveal: false token on an ordinary identity reads today.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "coffer_process.h"
+#include "server_test.h"
 #include "raw_http.h"
 
 namespace coffer::testing {
@@ -14,12 +15,12 @@ constexpr const char* kInitialize =
     R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
     R"("capabilities":{},"clientInfo":{"name":"origin-test","version":"1"}}})";
 
-class McpOriginTest : public ::testing::Test {
+class McpOriginTest : public ServerTest {
  protected:
+  // Each test starts the server itself, some with options.
+  void SetUp() override {}
   void Start(ServerOptions options = {}) {
-    server_ = std::make_unique<CofferServer>(dir_.path(), std::move(options));
-    ASSERT_TRUE(server_->started()) << server_->stderr_text();
-    owner_ = server_->owner_token();
+    StartServer(std::move(options));
     port_ = PortOf(*server_);
   }
 
@@ -36,9 +37,6 @@ class McpOriginTest : public ::testing::Test {
 
   std::string Port() const { return std::to_string(port_); }
 
-  TempDir dir_;
-  std::unique_ptr<CofferServer> server_;
-  std::string owner_;
   int port_ = 0;
 };
 
