@@ -144,9 +144,9 @@ Result<store::IdentityRecord> IdentityService::CreateIdentityUnaudited(const Pri
     const bool may_reveal = parent.reveal && caller.reveal;
     if (request.reveal.value_or(false) && !may_reveal) {
       return MakeError(ErrorCode::kPermissionDenied,
-                       std::string(parent.reveal ? "your token" : "the parent identity") +
-                           " sees values only masked, so no identity it creates may see them: drop reveal "
-                           "or set it to false");
+                       std::string(parent.reveal ? "you see" : "the parent identity sees") +
+                           " values only masked, so no identity created here may see them: drop reveal or "
+                           "set it to false");
     }
     created.reveal = request.reveal.value_or(may_reveal);
     created.id = NewId("idn_");
