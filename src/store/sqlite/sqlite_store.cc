@@ -6,20 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <exception>
-#include <future>
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_transaction.h"
+#include "store/unavailable_read.h"
 
 namespace coffer::store::sqlite {
-namespace {
-
-// Bounded so one group's latency stays small even under a flood of writes.
-constexpr size_t kMaxGroupSize = 512;
-
-}  // namespace
-
 // A read snapshot on a pooled connection, returned to the pool when the transaction ends.
 class SqliteStore::PooledRead : public SqliteTransaction {
  public:
@@ -68,18 +60,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
 }
 
 SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> writer)
-    : path_(std::move(path)), writer_conn_(std::move(writer)) {
-  writer_ = std::thread([this] { WriterLoop(); });
+    : path_(std::move(path)), session_(std::move(writer)) {
+  writer_ = std::make_unique<GroupCommitWriter>(session_);
 }
 
-SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard lock(queue_mutex_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  writer_.join();
-}
+SqliteStore::~SqliteStore() { writer_.reset(); }
 
 std::unique_ptr<Connection> SqliteStore::AcquireReader() {
   {
@@ -100,132 +85,26 @@ void SqliteStore::ReleaseReader(std::unique_ptr<Connection> conn) {
   idle_readers_.push_back(std::move(conn));
 }
 
-namespace {
-
-// Stands in for a read transaction when no connection could be opened: every call fails closed.
-class UnavailableRead : public ReadTransaction {
- public:
-  static Error Fail() { return MakeError(ErrorCode::kUnavailable, "the database cannot be opened for reading"); }
-  Result<std::vector<OrgRecord>> ListOrgs() override { return Fail(); }
-  Result<std::vector<KekRecord>> ListKeks() override { return Fail(); }
-  Result<std::optional<IdentityRecord>> FindIdentity(const std::string&) override { return Fail(); }
-  Result<std::optional<TokenRecord>> FindTokenByHash(const TokenHash&) override { return Fail(); }
-  Result<std::vector<IdentityRecord>> ListIdentities(const std::string&) override { return Fail(); }
-  Result<std::optional<TokenRecord>> FindToken(const std::string&) override { return Fail(); }
-  Result<std::vector<TokenRecord>> ListTokens(const std::string&) override { return Fail(); }
-  Result<std::optional<GrantRecord>> FindGrant(const std::string&) override { return Fail(); }
-  Result<std::vector<GrantRecord>> ListGrantsTo(const std::string&) override { return Fail(); }
-  Result<std::vector<GrantRecord>> ListGrantsFrom(const std::string&) override { return Fail(); }
-  Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string&) override { return Fail(); }
-  Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string&) override { return Fail(); }
-  Result<std::vector<HumanRecord>> ListHumansWithTotp() override { return Fail(); }
-  Result<AuditChainTip> ReadAuditChainTip() override { return Fail(); }
-  Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery&) override { return Fail(); }
-  Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }
-  Result<std::vector<AuditKeyRecord>> ListAuditKeys() override { return Fail(); }
-  Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override { return Fail(); }
-  Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros) override { return Fail(); }
-  Result<std::optional<CredentialRecord>> FindCredential(const std::string&, const std::string&,
-                                                         const std::string&, std::optional<int>) override {
-    return Fail();
-  }
-  Result<std::vector<CredentialInfo>> ListCredentials(const CredentialListQuery&) override { return Fail(); }
-  // ---- Key management (issue 7) ----
-  Result<std::vector<KekStateRecord>> ListKekStates() override { return Fail(); }
-  Result<std::vector<DekUsageRecord>> CountDeksByKek(const std::string&) override { return Fail(); }
-  Result<std::vector<SealedVersionRecord>> ListVersionsBelowKek(const std::string&, uint32_t, int) override {
-    return Fail();
-  }
-  Result<std::optional<RewrapJobRecord>> FindRewrapJob(const std::string&) override { return Fail(); }
-  Result<std::vector<KeyEventRecord>> LatestKeyEvents(const std::string&) override { return Fail(); }
-  Result<std::vector<TypeCountRecord>> CountCredentialsByType(const std::string&) override { return Fail(); }
-  Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() override { return Fail(); }
-  // ---- end of key management ----
-};
-
-}  // namespace
-
 std::unique_ptr<ReadTransaction> SqliteStore::BeginRead() {
   auto conn = AcquireReader();
-  if (!conn) return std::make_unique<UnavailableRead>();
+  if (!conn) {
+    return std::make_unique<UnavailableRead>(
+        MakeError(ErrorCode::kUnavailable, "the database cannot be opened for reading"));
+  }
   return std::make_unique<PooledRead>(*this, std::move(conn));
 }
 
-Status SqliteStore::Write(WriteWork work) {
-  std::promise<Status> outcome;
-  std::future<Status> done = outcome.get_future();
-  Submit(std::move(work), [&outcome](Status s) { outcome.set_value(std::move(s)); });
-  return done.get();
+Status SqliteStore::WriteSession::Begin() {
+  txn_.reset();
+  COFFER_TRY(conn_->ExecCached("BEGIN IMMEDIATE"));
+  txn_.emplace(*conn_);
+  return Status::Ok();
 }
 
-void SqliteStore::Submit(WriteWork work, std::function<void(Status)> on_done) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (!stopping_) {
-      queue_.push_back(PendingWrite{std::move(work), std::move(on_done)});
-      queue_cv_.notify_one();
-      return;
-    }
-  }
-  on_done(MakeError(ErrorCode::kUnavailable, "the server is shutting down"));
-}
-
-void SqliteStore::WriterLoop() {
-  std::vector<PendingWrite> group;
-  while (true) {
-    {
-      std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && group.size() < kMaxGroupSize) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    CommitGroup(group);
-    group.clear();
-  }
-}
-
-void SqliteStore::CommitGroup(std::vector<PendingWrite>& group) {
-  Connection& conn = *writer_conn_;
-  std::vector<Status> outcomes(group.size());
-  Status begun = conn.ExecCached("BEGIN IMMEDIATE");
-  if (!begun.ok()) {
-    for (auto& w : group) w.done(begun);
-    return;
-  }
-  SqliteTransaction txn(conn);
-  for (size_t i = 0; i < group.size(); ++i) {
-    // A savepoint per caller: one failing piece of work rolls back alone.
-    Status s = conn.ExecCached("SAVEPOINT item");
-    if (s.ok()) {
-      try {
-        s = group[i].work(txn);
-      } catch (const std::exception&) {
-        s = MakeError(ErrorCode::kInternal, "internal error while writing");
-      }
-      if (s.ok()) {
-        s = conn.ExecCached("RELEASE item");
-      } else {
-        (void)conn.ExecCached("ROLLBACK TO item");
-        (void)conn.ExecCached("RELEASE item");
-        txn.ForgetWrittenState();
-      }
-    }
-    outcomes[i] = std::move(s);
-  }
-  Status committed = conn.ExecCached("COMMIT");
-  if (!committed.ok()) {
-    (void)conn.ExecCached("ROLLBACK");
-    Error failed = MakeError(ErrorCode::kUnavailable, "the write could not be made durable: " +
-                                                          committed.error().message);
-    for (auto& w : group) w.done(failed);
-    return;
-  }
-  commits_.fetch_add(1, std::memory_order_relaxed);
-  writes_.fetch_add(static_cast<int64_t>(group.size()), std::memory_order_relaxed);
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
+void SqliteStore::WriteSession::RollbackToSavepoint() {
+  (void)conn_->ExecCached("ROLLBACK TO item");
+  (void)conn_->ExecCached("RELEASE item");
+  txn_->ForgetWrittenState();
 }
 
 }  // namespace coffer::store::sqlite
