@@ -27,7 +27,7 @@
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
 #include "server/serve_options.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 #include "vault/audit_retention.h"
 #include "vault/bootstrap.h"
 #include "vault/key_manager.h"
@@ -74,7 +74,12 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
                  const std::string& token_file, const std::optional<std::string>& new_token) {
   std::printf("Coffer is running.\n");
   std::printf("  Listening on    %s\n", url.c_str());
-  std::printf("  Data directory  %s (SQLite, WAL)\n", options.data_dir.c_str());
+  std::printf("  Data directory  %s\n", options.data_dir.c_str());
+  if (options.store_url.empty()) {
+    std::printf("  Store           SQLite, WAL, in the data directory\n");
+  } else {
+    std::printf("  Store           PostgreSQL at %s\n", store::DescribeStoreLocation(options.store_url).c_str());
+  }
   std::printf("  Root key        %s\n", key_source.c_str());
   if (new_token) {
     std::printf("  Owner token     %s\n", new_token->c_str());
@@ -127,17 +132,21 @@ int RunServer(const ServeOptions& options) {
   auto data_dir_lock = DataDirLock::Acquire(options.data_dir);
   if (!data_dir_lock.ok()) return Fail(data_dir_lock.error().message);
   RemoveAbandonedWrites(options.data_dir);
-  const std::string db_path = options.data_dir + "/coffer.db";
   const std::string token_file = options.data_dir + "/owner.token";
-  const bool fresh = !FileExists(db_path);
+  // SQLite in the data directory, or the PostgreSQL database several nodes share.
+  auto store = store::OpenStore({options.store_url.empty() ? options.data_dir + "/coffer.db" : options.store_url});
+  if (!store.ok()) return Fail(store.error().message);
+  // A store holding no org yet is new: only then may a root key be generated for it. A second
+  // node on a database the first one set up must be given the same root key.
+  auto existing_orgs = (*store)->BeginRead()->ListOrgs();
+  if (!existing_orgs.ok()) return Fail(existing_orgs.error().message);
+  const bool fresh = existing_orgs->empty();
 
   auto root = OpenRootKey(options.root_key, options.data_dir, fresh);
   if (!root.ok()) return Fail(root.error().message);
   std::string key_source = root->description;
   keyring::Keyring keyring(std::move(root->provider));
 
-  auto store = store::sqlite::SqliteStore::Open(db_path);
-  if (!store.ok()) return Fail(store.error().message);
   // Every KEK, with a clear message when the root key is the wrong one (and an interrupted root
   // key rotation finished or undone) before anything else touches the data.
   if (Status s = vault::LoadKeyHierarchy(**store, keyring); !s.ok()) return Fail(s.error().message);
@@ -181,6 +190,8 @@ int RunServer(const ServeOptions& options) {
   if (tls) http_options.tls = api::TlsFiles{*options.tls_cert, *options.tls_key};
   http_options.io_threads = options.io_threads > 0 ? options.io_threads : NetworkThreadsForThisMachine();
   http_options.worker_threads = options.worker_threads;
+  // SQLite reads are local and quick enough for the I/O thread; a database's are not.
+  http_options.inline_quick_handlers = (*store)->engine() == "sqlite";
   api::HttpServer server(http_options, [&router](const api::ApiRequest& r) { return router.Route(r); });
   auto port = server.Start();
   if (!port.ok()) return Fail(port.error().message);

@@ -16,6 +16,10 @@ void AddServeCommand(CLI::App& app) {
   CLI::App* serve = app.add_subcommand("serve", "Run the Coffer server (embedded SQLite, generated root key)");
   serve->add_option("--data-dir", options->data_dir, "Data directory (env COFFER_DATA_DIR)")->capture_default_str();
   serve->add_option("--listen", options->listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  serve->add_option("--store", options->store_url,
+                    "postgres://USER@HOST:PORT/DB to share one PostgreSQL between nodes (env COFFER_STORE_URL; "
+                    "password from the URL, PGPASSFILE or COFFER_STORE_PASSWORD). Default: SQLite in the data directory")
+      ->envname("COFFER_STORE_URL");
   AddRootKeyFlags(serve, options->root_key);
   serve->add_option("--kek-rotate-after-encryptions", options->key_policy.rotate_after_encryptions,
                     "Rotate an org's KEK automatically after this many encryptions under it (NIST SP 800-38D "

@@ -13,6 +13,10 @@ namespace coffer::server {
 struct ServeOptions {
   std::string data_dir = "./coffer-data";  // also COFFER_DATA_DIR
   std::string listen = "127.0.0.1:8720";
+  // Empty: SQLite in the data directory. A postgres:// URL: the PostgreSQL database that any
+  // number of nodes share (also COFFER_STORE_URL; the password from the URL, PGPASSFILE or
+  // COFFER_STORE_PASSWORD).
+  std::string store_url;
   RootKeyOptions root_key;                 // provider and its settings (root_key_setup.h)
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;

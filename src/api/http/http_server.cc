@@ -32,10 +32,12 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr size_t kHeaderLimit = 16 * 1024;
 
 struct SharedState {
-  SharedState(RequestHandler h, size_t limit, int workers)
-      : handler(std::move(h)), body_limit(limit), pool(static_cast<size_t>(workers)) {}
+  SharedState(RequestHandler h, size_t limit, int workers, bool inline_quick)
+      : handler(std::move(h)), body_limit(limit), inline_quick_handlers(inline_quick),
+        pool(static_cast<size_t>(workers)) {}
   RequestHandler handler;
   size_t body_limit;
+  bool inline_quick_handlers;
   net::thread_pool pool;  // handlers that may wait; the others run on the I/O threads
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -153,7 +155,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const bool keep_alive = req.keep_alive();
     state_->in_flight.fetch_add(1);
     RoutedRequest routed = state_->handler(*api);
-    if (routed.waits == Waits::kNo) {
+    if (routed.waits == Waits::kNo && state_->inline_quick_handlers) {
       // It reads a few rows and queues its records: cheaper here than the hand-off to another
       // thread and back (side by side, 15% less CPU per audited GET).
       return Handle(std::move(api), keep_alive, std::move(routed.run));
@@ -263,7 +265,7 @@ class HttpServer::Impl {
         keep_running_(net::make_work_guard(ioc_)),
         acceptor_(net::make_strand(ioc_)),
         state_(std::make_shared<SharedState>(std::move(handler), options_.body_limit,
-                                             options_.worker_threads)) {}
+                                             options_.worker_threads, options_.inline_quick_handlers)) {}
 
   Result<uint16_t> Start() {
     if (options_.tls) {

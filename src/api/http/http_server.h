@@ -29,6 +29,10 @@ struct HttpServerOptions {
   int io_threads = 1;        // also run the handlers that never wait
   int worker_threads = 64;  // for handlers that may wait
   size_t body_limit = 1024 * 1024;
+  // Whether handlers that never wait on the disk run on the I/O thread (Waits::kNo). Only true
+  // when the store's reads are local: a read over the network to a database can take as long as
+  // a write, and would stall every connection on that thread meanwhile.
+  bool inline_quick_handlers = true;
 };
 
 // Matches a request to what answers it; runs on an I/O thread, so it only looks, never works.
