@@ -18,6 +18,9 @@ class SqliteStore::PooledRead : public SqliteTransaction {
   PooledRead(SqliteStore& store, std::unique_ptr<Connection> conn)
       : SqliteTransaction(*conn), store_(store), owned_(std::move(conn)) {
     began_ = owned_->ExecCached("BEGIN").ok();
+    // BEGIN alone takes no snapshot: SQLite takes it at the transaction's first read, so a write
+    // committed in between would show. Reading now pins the snapshot to BeginRead.
+    if (began_) (void)owned_->ExecCached("SELECT 1 FROM sqlite_schema LIMIT 1");
   }
   ~PooledRead() override {
     if (began_) (void)owned_->ExecCached("COMMIT");
