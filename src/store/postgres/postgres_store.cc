@@ -72,7 +72,9 @@ void PostgresStore::ReleaseReader(std::unique_ptr<Connection> conn) {
 std::unique_ptr<ReadTransaction> PostgresStore::BeginRead() {
   auto conn = AcquireReader();
   if (!conn.ok()) return std::make_unique<UnavailableRead>(conn.error());
-  Status begun = BeginOn(**conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // A repeatable-read transaction takes its snapshot at its first query, not at BEGIN; the
+  // contract has it taken here, so a trivial query goes in the same round trip.
+  Status begun = BeginOn(**conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1");
   if (!begun.ok()) {
     ReleaseReader(std::move(conn).value());  // kept only if it is still sound
     return std::make_unique<UnavailableRead>(begun.error());
