@@ -1,0 +1,109 @@
+// Several coffer nodes on one PostgreSQL: each is a real `coffer serve --store postgres://...`
+// process with its own data directory and the same root key, and whatever one node writes or
+// revokes, the other sees on its very next request.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "coffer_process.h"
+#include "pg_test_support.h"
+
+namespace coffer::testing {
+namespace {
+
+using nlohmann::json;
+
+class PostgresNodesTest : public PostgresTest {
+ protected:
+  // A node on the shared database. The first one creates the org and its owner; the others use
+  // the first one's root key file, as nodes behind one load balancer share one root key.
+  std::unique_ptr<CofferServer> StartNode(const TempDir& dir, const std::string& root_key_file = "") {
+    ServerOptions options;
+    options.extra_args = {"--store", url_};
+    if (!root_key_file.empty()) {
+      options.extra_args.push_back("--root-key-file");
+      options.extra_args.push_back(root_key_file);
+    }
+    auto node = std::make_unique<CofferServer>(dir.path(), options);
+    EXPECT_TRUE(node->started()) << node->stderr_text();
+    return node;
+  }
+
+  TempDir dir_a_, dir_b_;
+};
+
+// The database password is the one secret of the store: it never reaches the banner or a log.
+TEST_F(PostgresNodesTest, ANodeServesFromPostgresAndNeverPrintsThePassword) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  EXPECT_EQ(a->stdout_text().find(ClusterPassword(url_)), std::string::npos) << a->stdout_text();
+  EXPECT_NE(a->stdout_text().find("PostgreSQL"), std::string::npos) << a->stdout_text();
+  const std::string owner = a->owner_token();
+  ASSERT_FALSE(owner.empty());
+  const json body = {{"type", "API_KEY"}, {"data", {{"key", "sk_live_on_postgres"}}}};
+  EXPECT_EQ(a->Call(owner, "PUT", "/v0/vault/stripe", body).status, 201);
+  auto read = a->Call(owner, "GET", "/v0/vault/stripe");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body["data"]["key"], "sk_live_on_postgres");
+  a->Stop();
+  EXPECT_EQ(a->stderr_text().find(ClusterPassword(url_)), std::string::npos) << a->stderr_text();
+}
+
+// A write answered by node A is read by node B on the very next request: nothing is cached.
+TEST_F(PostgresNodesTest, AWriteOnOneNodeIsReadOnTheOtherByTheVeryNextRequest) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  auto b = StartNode(dir_b_, dir_a_.path() + "/root.key");
+  ASSERT_TRUE(b->started());
+  const std::string owner = a->owner_token();
+  for (int version = 1; version <= 3; ++version) {
+    const std::string value = "sk_live_v" + std::to_string(version);
+    const json body = {{"type", "API_KEY"}, {"data", {{"key", value}}}};
+    ASSERT_EQ(a->Call(owner, "PUT", "/v0/vault/shared", body).status, version == 1 ? 201 : 200);
+    auto read = b->Call(owner, "GET", "/v0/vault/shared");
+    ASSERT_EQ(read.status, 200) << read.body.dump();
+    EXPECT_EQ(read.body["data"]["key"], value);
+    EXPECT_EQ(read.body["version"], version);
+  }
+}
+
+// Revoking an identity on one node fails its token on the other at once.
+TEST_F(PostgresNodesTest, RevokingOnOneNodeFailsTheTokenOnTheOtherAtOnce) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  auto b = StartNode(dir_b_, dir_a_.path() + "/root.key");
+  ASSERT_TRUE(b->started());
+  const std::string owner = a->owner_token();
+  auto agent = a->Call(owner, "POST", "/v0/identities", json{{"name", "agent"}, {"scopes", {"vault:read", "vault:write"}}});
+  ASSERT_EQ(agent.status, 201) << agent.body.dump();
+  const std::string agent_id = agent.body["id"];
+  auto token = a->Call(owner, "POST", "/v0/identities/" + agent_id + "/tokens", json{{"name", "t"}});
+  ASSERT_EQ(token.status, 201) << token.body.dump();
+  const std::string agent_token = token.body["token"];
+  ASSERT_EQ(b->Call(agent_token, "GET", "/v0/me").status, 200);
+
+  ASSERT_EQ(a->Call(owner, "POST", "/v0/identities/" + agent_id + "/revoke").status, 200);
+  EXPECT_EQ(b->Call(agent_token, "GET", "/v0/me").status, 401);
+}
+
+// Both nodes append to one audit chain, and it verifies.
+TEST_F(PostgresNodesTest, BothNodesAppendToOneChainThatVerifies) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  auto b = StartNode(dir_b_, dir_a_.path() + "/root.key");
+  ASSERT_TRUE(b->started());
+  const std::string owner = a->owner_token();
+  for (int i = 0; i < 20; ++i) {
+    const json body = {{"type", "API_KEY"}, {"data", {{"key", "k" + std::to_string(i)}}}};
+    CofferServer& node = i % 2 == 0 ? *a : *b;
+    ASSERT_EQ(node.Call(owner, "PUT", "/v0/vault/c" + std::to_string(i), body).status, 201);
+  }
+  auto verified = b->Call(owner, "GET", "/v0/audit/verify");
+  ASSERT_EQ(verified.status, 200) << verified.body.dump();
+  EXPECT_EQ(verified.body["ok"], true) << verified.body.dump();
+}
+
+}  // namespace
+}  // namespace coffer::testing
