@@ -132,6 +132,11 @@ uint32_t Keyring::CurrentKekVersion(const std::string& org_id) const {
   return it == current_.end() ? 0 : it->second;
 }
 
+bool Keyring::HasKek(const std::string& org_id, uint32_t version) const {
+  std::shared_lock lock(mutex_);
+  return FindKek(org_id, version) != nullptr;
+}
+
 uint64_t Keyring::EncryptionCount(const std::string& org_id, uint32_t version) const {
   std::shared_lock lock(mutex_);
   const Kek* kek = FindKek(org_id, version);

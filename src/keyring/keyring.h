@@ -72,6 +72,8 @@ class Keyring {
 
   // The newest KEK version loaded for an org, 0 when none.
   uint32_t CurrentKekVersion(const std::string& org_id) const;
+  // Whether KEK `version` of an org is loaded (current, older, or prepared).
+  bool HasKek(const std::string& org_id, uint32_t version) const;
 
   // Encryptions performed under one KEK (DEK wraps). Persisted by the caller and handed back in at
   // start-up, so the NIST limit is counted across restarts.

@@ -232,6 +232,11 @@ class Store {
 
   virtual std::string_view engine() const = 0;  // "sqlite", ...
 
+  // Whether stores in other processes (other nodes) may write this database too. Then anything a
+  // process keeps from it between requests (the keyring's KEKs) can go stale and must be checked
+  // against the store where being stale would do harm.
+  virtual bool SharedWithOtherNodes() const { return false; }
+
   // Never null. When the database cannot be read, every query on the transaction fails with
   // kUnavailable.
   virtual std::unique_ptr<ReadTransaction> BeginRead() = 0;

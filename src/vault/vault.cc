@@ -8,8 +8,10 @@
 #include "core/secure_wipe.h"
 #include "crypto/encoding.h"
 #include "schema/credential_schema.h"
+#include "store/blob_kek_version.h"
 #include "vault/cidr.h"
 #include "vault/ids.h"
+#include "vault/kek_catch_up.h"
 
 namespace coffer::vault {
 namespace {
@@ -57,10 +59,13 @@ Result<std::string> DecodeCursor(const std::string& cursor) {
   return name;
 }
 
-// Seals `plaintext` (the request's data) as the next version at `target` and appends it.
-Result<CredentialInfo> PutVersion(store::WriteTransaction& txn, keyring::Keyring& keyring,
+// Seals `plaintext` (the request's data) as the next version at `target` and appends it. With
+// `shared_store`, first catches up with KEKs other nodes created, so the seal is under the
+// org's newest durable KEK, never one a retirement elsewhere is about to destroy.
+Result<CredentialInfo> PutVersion(store::WriteTransaction& txn, keyring::Keyring& keyring, bool shared_store,
                                   const Located& target, const StoreCredentialRequest& request,
                                   const std::string& plaintext) {
+  if (shared_store) COFFER_TRY(CatchUpKeks(txn, keyring, target.partition.org_id));
   const UnixMicros now = NowMicros();
   CredentialInfo info;
   if (target.current) {
@@ -158,7 +163,7 @@ Result<CredentialInfo> Vault::WriteCredential(const Principal& principal, const 
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
     auto target = Authorizer::Locate(txn, principal, VaultAction::kWrite, request.name);
     if (!target.ok()) return target.error();
-    auto info = PutVersion(txn, keyring_, *target, request, plaintext);
+    auto info = PutVersion(txn, keyring_, store_.SharedWithOtherNodes(), *target, request, plaintext);
     if (!info.ok()) return info.error();
     stored = std::move(info).value();
     // In the same transaction: the change and its record are durable together, or neither is.
@@ -218,6 +223,14 @@ Result<Credential> Vault::OpenCredential(const Principal& principal, VaultAction
     return NotFound();
   }
   auto plaintext = keyring_.Open(keyring::BlobContext::Of(record->info), record->blob);
+  if (!plaintext.ok() && store_.SharedWithOtherNodes()) {
+    // Sealed by another node under a KEK it created since this one loaded its keys?
+    auto kek_version = store::BlobKekVersion(record->blob);
+    if (kek_version && !keyring_.HasKek(record->info.org_id, *kek_version)) {
+      COFFER_TRY(CatchUpKeks(*store_.BeginRead(), keyring_, record->info.org_id));
+      plaintext = keyring_.Open(keyring::BlobContext::Of(record->info), record->blob);
+    }
+  }
   if (!plaintext.ok()) return plaintext.error();
   Credential credential;
   credential.info = std::move(record->info);
@@ -353,7 +366,7 @@ Result<ImportOutcome> Vault::ImportUnaudited(const Principal& principal,
       outcome.items[i].exists = target->current.has_value();
       if (outcome.items[i].exists && !options.overwrite) conflict = true;
       if (conflict) continue;  // keep checking the rest, to report every conflict
-      auto info = PutVersion(txn, keyring_, *target, requests[i], plaintexts[i]);
+      auto info = PutVersion(txn, keyring_, store_.SharedWithOtherNodes(), *target, requests[i], plaintexts[i]);
       if (!info.ok()) return info.error();
       stored[i] = std::move(info).value();
     }

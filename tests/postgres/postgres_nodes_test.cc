@@ -3,9 +3,11 @@
 // revokes, the other sees on its very next request.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "coffer_process.h"
 #include "pg_test_support.h"
@@ -103,6 +105,48 @@ TEST_F(PostgresNodesTest, BothNodesAppendToOneChainThatVerifies) {
   auto verified = b->Call(owner, "GET", "/v0/audit/verify");
   ASSERT_EQ(verified.status, 200) << verified.body.dump();
   EXPECT_EQ(verified.body["ok"], true) << verified.body.dump();
+}
+
+// A KEK rotated on one node is used by the other at once: it opens what was sealed under the new
+// KEK, and seals its own writes under it, so the old KEK empties and can be retired.
+TEST_F(PostgresNodesTest, AKekRotatedOnOneNodeIsUsedByTheOtherForReadsAndWrites) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  auto b = StartNode(dir_b_, dir_a_.path() + "/root.key");
+  ASSERT_TRUE(b->started());
+  const std::string owner = a->owner_token();
+  const json body = {{"type", "API_KEY"}, {"data", {{"key", "sk_live_before"}}}};
+  ASSERT_EQ(a->Call(owner, "PUT", "/v0/vault/before", body).status, 201);
+  ASSERT_EQ(b->Call(owner, "GET", "/v0/vault/before").status, 200);  // B holds KEK 1 only
+
+  auto rotated = a->Call(owner, "POST", "/v0/keys/rotate");
+  ASSERT_EQ(rotated.status, 200) << rotated.body.dump();
+  ASSERT_EQ(rotated.body["kekVersion"], 2);
+  json status;
+  for (int poll = 0; poll < 200; ++poll) {  // the re-wrap runs in the background
+    status = a->Call(owner, "GET", "/v0/keys/status").body;
+    if (status["rewrap"]["state"] == "finished") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status["rewrap"]["state"], "finished") << status.dump();
+
+  // "before" is now wrapped under KEK 2, which B has never loaded.
+  auto read = b->Call(owner, "GET", "/v0/vault/before");
+  ASSERT_EQ(read.status, 200) << read.body.dump();
+  EXPECT_EQ(read.body["data"]["key"], "sk_live_before");
+
+  // B seals under KEK 2 too: KEK 1 keeps no DEK, so it can be retired.
+  const json from_b = {{"type", "API_KEY"}, {"data", {{"key", "sk_live_from_b"}}}};
+  ASSERT_EQ(b->Call(owner, "PUT", "/v0/vault/from-b", from_b).status, 201);
+  status = a->Call(owner, "GET", "/v0/keys/status").body;
+  for (const auto& kek : status["keks"]) {
+    if (kek["version"] == 1) {
+      EXPECT_EQ(kek["deks"], 0) << status.dump();
+    }
+  }
+  auto retired = a->Call(owner, "POST", "/v0/keys/retire", json{{"version", 1}});
+  EXPECT_EQ(retired.status, 200) << retired.body.dump();
+  EXPECT_EQ(a->Call(owner, "GET", "/v0/vault/from-b").body["data"]["key"], "sk_live_from_b");
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ class PostgresStore : public Store {
   ~PostgresStore() override;  // drains queued writes, then stops the writer
 
   std::string_view engine() const override { return "postgres"; }
+  bool SharedWithOtherNodes() const override { return true; }
   std::unique_ptr<ReadTransaction> BeginRead() override;
   Status Write(WriteWork work) override { return writer_->Write(std::move(work)); }
   void Submit(WriteWork work, std::function<void(Status)> on_done) override {
