@@ -174,6 +174,9 @@ Status Connection::Connect() {
     conn_ = nullptr;
     return failed;
   }
+  // The server's notices ("relation ... already exists, skipping" from an idempotent migration
+  // step) are informational: libpq would print them on stderr, beside the server's own log.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // Every session: commits wait for the WAL flush whatever the server's default, and no
   // statement (a lock wait on another node's transaction included) runs past the timeout.
   auto set = Query("configure the session",
