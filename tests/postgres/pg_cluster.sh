@@ -8,8 +8,10 @@
 #   pg_cluster.sh kill DIR    SIGKILL the postmaster, as a crash would
 #
 # DIR/url is postgres://coffer:PASSWORD@127.0.0.1:PORT/postgres: the superuser `coffer`, whose
-# random password (scram-sha-256 over TCP) is also in DIR/password. Tests create their own
-# databases in it.
+# random password is checked with scram-sha-256 over TCP. Tests create their own databases in it.
+# The cluster itself (data, log, socket) lives in a directory of its own under /tmp, named in
+# DIR/cluster-path: the unprivileged user must reach it, and DIR may sit where it cannot (a
+# checkout under /root).
 set -euo pipefail
 command=${1:?usage: pg_cluster.sh start|stop|kill DIR}
 dir=${2:?usage: pg_cluster.sh start|stop|kill DIR}
@@ -21,14 +23,21 @@ as_user() {
   if [[ $EUID -eq 0 ]]; then runuser -u "$user" -- "$@"; else "$@"; fi
 }
 
+cluster_of() { [[ -f "$1/cluster-path" ]] && cat "$1/cluster-path"; }
+
 case "$command" in
   start)
     if [[ $EUID -eq 0 ]] && ! id "$user" >/dev/null 2>&1; then
       useradd --system --no-create-home --shell /usr/sbin/nologin "$user"
     fi
     mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
-    [[ $EUID -eq 0 ]] && chown "$user" "$dir"
+    url_dir=$(cd "$dir" && pwd)
+    dir=$(cluster_of "$url_dir" || true)
+    if [[ -z "$dir" || ! -d "$dir" ]]; then
+      dir=$(mktemp -d /tmp/coffer-pg.XXXXXX)
+      echo "$dir" > "$url_dir/cluster-path"
+    fi
+    if [[ $EUID -eq 0 ]]; then chown "$user" "$dir"; fi
     chmod 0700 "$dir"
     if [[ ! -f "$dir/data/PG_VERSION" ]]; then
       as_user sh -c "umask 077; head -c 18 /dev/urandom | base64 | tr '+/' 'xy' > '$dir/password'"
@@ -36,19 +45,23 @@ case "$command" in
         --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    # A cluster left running by an interrupted earlier run would hold the data directory.
+    if [[ -f "$dir/data/postmaster.pid" ]]; then as_user "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     # Durable like production (fsync, synchronous_commit on); the socket stays in DIR.
     as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on -c synchronous_commit=on" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    echo "postgres://coffer:$(cat "$dir/password")@127.0.0.1:$port/postgres" > "$dir/url"
-    cat "$dir/url"
+    (umask 077; echo "postgres://coffer:$(cat "$dir/password")@127.0.0.1:$port/postgres" > "$url_dir/url")
+    cat "$url_dir/url"
     ;;
   stop)
-    [[ -f "$dir/data/postmaster.pid" ]] && as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    dir=$(cluster_of "$dir") || exit 0
+    if [[ -f "$dir/data/postmaster.pid" ]]; then as_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
     ;;
   kill)
-    [[ -f "$dir/data/postmaster.pid" ]] && kill -9 "$(head -n 1 "$dir/data/postmaster.pid")"
+    dir=$(cluster_of "$dir") || exit 0
+    if [[ -f "$dir/data/postmaster.pid" ]]; then kill -9 "$(head -n 1 "$dir/data/postmaster.pid")"; fi
     ;;
   *)
     echo "usage: pg_cluster.sh start|stop|kill DIR" >&2; exit 2 ;;
