@@ -5,6 +5,7 @@
 #include "store/postgres/postgres_queries.h"
 #include "store/postgres/postgres_transaction.h"
 #include "store/postgres/row_readers.h"
+#include "store/record_readers.h"
 #include "store/word_list.h"
 
 namespace coffer::store::postgres {
@@ -14,28 +15,6 @@ const std::string kAuditColumns =
     "seq, id, at, org_id, actor_id, actor_name, actor_kind, chain_ids, token_id, source_ip, user_agent, "
     "request_id, action, target, target_version, outcome, reason, hash";
 
-AuditRecord ReadAudit(const Row& row) {
-  AuditRecord r;
-  r.seq = row.Int(0);
-  r.id = row.Text(1);
-  r.at = row.Int(2);
-  r.org_id = row.Text(3);
-  r.actor_id = row.Text(4);
-  r.actor_name = row.Text(5);
-  r.actor_kind = row.Text(6);
-  r.chain_ids = SplitWords(row.Text(7));
-  r.token_id = row.Text(8);
-  r.source_ip = row.Text(9);
-  r.user_agent = row.Text(10);
-  r.request_id = row.Text(11);
-  r.action = row.Text(12);
-  r.target = row.Text(13);
-  if (auto v = row.OptionalInt(14)) r.target_version = static_cast<int>(*v);
-  r.outcome = row.Text(15);
-  r.reason = row.Text(16);
-  r.hash = row.Blob(17);
-  return r;
-}
 
 }  // namespace
 
@@ -78,7 +57,7 @@ Result<std::vector<AuditRecord>> PostgresTransaction::QueryAudit(const AuditQuer
           Params().Text(q.org_id).OptionalText(q.within_chain_of).Text(q.actor_id).Text(q.action).Text(q.target)
               .Text(q.outcome).OptionalInt(q.since).OptionalInt(q.until).OptionalInt(q.before_seq).Text(q.text)
               .Int(q.limit).Bool(q.include_server_records).Text(q.target_digest).OptionalText(q.subtree_of)),
-      ReadAudit);
+      ReadAudit<Row>);
 }
 
 Result<std::vector<AuditRecord>> PostgresTransaction::ScanAudit(int64_t after_seq, int limit) {
@@ -86,7 +65,7 @@ Result<std::vector<AuditRecord>> PostgresTransaction::ScanAudit(int64_t after_se
       conn_.Query("scan the audit trail",
                   "SELECT " + kAuditColumns + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
                   Params().Int(after_seq).Int(limit)),
-      ReadAudit);
+      ReadAudit<Row>);
 }
 
 Result<std::vector<AuditKeyRecord>> PostgresTransaction::ListAuditKeys() {

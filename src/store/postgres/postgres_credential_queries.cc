@@ -5,6 +5,7 @@
 #include "store/blob_kek_version.h"
 #include "store/postgres/postgres_queries.h"
 #include "store/postgres/row_readers.h"
+#include "store/record_readers.h"
 
 namespace coffer::store::postgres {
 namespace {
@@ -14,28 +15,6 @@ const std::string kCredentialColumns =
     "c.id, c.org_id, c.identity_id, c.name, v.version, v.type, v.metadata, v.expires_at, "
     "c.created_at, v.created_at";
 
-// Metadata was bounded when it was stored; a row that still fails to parse (edited in the
-// database) is reported, never walked.
-Result<CredentialInfo> ReadCredentialInfo(const Row& row) {
-  CredentialInfo info;
-  info.id = row.Text(0);
-  info.org_id = row.Text(1);
-  info.identity_id = row.Text(2);
-  info.name = row.Text(3);
-  info.version = static_cast<int>(row.Int(4));
-  info.type = ParseCredentialType(row.Text(5)).value_or(CredentialType::kCustom);
-  auto metadata = ParseUntrustedJson(row.Text(6));
-  if (!metadata.ok()) {
-    return MakeError(ErrorCode::kDataCorrupted, "the stored metadata of credential " + info.name + " " +
-                                                    metadata.error().message +
-                                                    ": store the credential again with valid metadata");
-  }
-  info.metadata = std::move(*metadata);
-  info.expires_at = row.OptionalInt(7);
-  info.created_at = row.Int(8);
-  info.updated_at = row.Int(9);
-  return info;
-}
 
 std::optional<int64_t> KekVersionColumn(std::span<const uint8_t> blob) {
   auto version = BlobKekVersion(blob);
@@ -77,7 +56,7 @@ Result<std::vector<CredentialInfo>> PostgresTransaction::ListCredentials(const C
                   Params().Text(q.org_id).Text(q.identity_id).Text(q.after_name)
                       .OptionalText(q.type ? std::optional<std::string>(CredentialTypeName(*q.type)) : std::nullopt)
                       .Text(q.name_prefix).Int(q.limit)),
-      ReadCredentialInfo);
+      ReadCredentialInfo<Row>);
 }
 
 Result<int64_t> PostgresTransaction::PurgeCredentials(const std::string& org_id, const std::string& identity_id) {

@@ -5,6 +5,7 @@
 
 #include "store/postgres/postgres_queries.h"
 #include "store/postgres/row_readers.h"
+#include "store/record_readers.h"
 #include "store/word_list.h"
 
 namespace coffer::store::postgres {
@@ -13,66 +14,18 @@ namespace {
 const std::string kIdentityColumns =
     "id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at, reveal";
 
-IdentityRecord ReadIdentity(const Row& row) {
-  IdentityRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.parent_id = row.OptionalText(2);
-  r.name = row.Text(3);
-  r.kind = row.Text(4);
-  r.role = row.Text(5);
-  r.scopes = SplitWords(row.Text(6));
-  r.created_by = row.OptionalText(7);
-  r.created_at = row.Int(8);
-  r.revoked_at = row.OptionalInt(9);
-  r.reveal = row.Bool(10);
-  return r;
-}
 
 const std::string kTokenColumns =
     "id, org_id, identity_id, token_hash, name, scopes, cidrs, created_at, expires_at, revoked_at, reveal";
 
-TokenRecord ReadToken(const Row& row) {
-  TokenRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.identity_id = row.Text(2);
-  auto stored = row.Blob(3);
-  if (stored.size() == r.hash.size()) std::copy(stored.begin(), stored.end(), r.hash.begin());
-  r.name = row.Text(4);
-  r.scopes = SplitWords(row.Text(5));
-  r.cidrs = SplitWords(row.Text(6));
-  r.created_at = row.Int(7);
-  r.expires_at = row.OptionalInt(8);
-  r.revoked_at = row.OptionalInt(9);
-  r.reveal = row.Bool(10);
-  return r;
-}
 
 const std::string kGrantColumns =
     "id, org_id, granter_id, grantee_id, pattern, scopes, created_by, created_at, expires_at, revoked_at";
 
-GrantRecord ReadGrant(const Row& row) {
-  GrantRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.granter_id = row.Text(2);
-  r.grantee_id = row.Text(3);
-  r.pattern = row.Text(4);
-  r.scopes = SplitWords(row.Text(5));
-  r.created_by = row.Text(6);
-  r.created_at = row.Int(7);
-  r.expires_at = row.OptionalInt(8);
-  r.revoked_at = row.OptionalInt(9);
-  return r;
-}
 
 const std::string kHumanColumns =
     "identity_id, username, password_hash, coalesce(totp_wrapped, ''::bytea), totp_confirmed, totp_last_step";
 
-HumanRecord ReadHuman(const Row& row) {
-  return HumanRecord{row.Text(0), row.Text(1), row.Text(2), row.Blob(3), row.Bool(4), row.Int(5)};
-}
 
 }  // namespace
 
@@ -93,7 +46,7 @@ Result<std::optional<IdentityRecord>> PostgresTransaction::FindIdentity(const st
   return FirstRow<IdentityRecord>(
       conn_.Query("find an identity", "SELECT " + kIdentityColumns + " FROM identities WHERE id = $1",
                   Params().Text(id)),
-      ReadIdentity);
+      ReadIdentity<Row>);
 }
 
 Result<std::vector<IdentityRecord>> PostgresTransaction::ListIdentities(const std::string& org_id) {
@@ -101,20 +54,20 @@ Result<std::vector<IdentityRecord>> PostgresTransaction::ListIdentities(const st
       conn_.Query("list identities",
                   "SELECT " + kIdentityColumns + " FROM identities WHERE org_id = $1 ORDER BY created_at, id",
                   Params().Text(org_id)),
-      ReadIdentity);
+      ReadIdentity<Row>);
 }
 
 Result<std::optional<TokenRecord>> PostgresTransaction::FindTokenByHash(const TokenHash& hash) {
   return FirstRow<TokenRecord>(
       conn_.Query("find a token", "SELECT " + kTokenColumns + " FROM tokens WHERE token_hash = $1",
                   Params().Bytes(hash)),
-      ReadToken);
+      ReadToken<Row>);
 }
 
 Result<std::optional<TokenRecord>> PostgresTransaction::FindToken(const std::string& id) {
   return FirstRow<TokenRecord>(
       conn_.Query("find a token", "SELECT " + kTokenColumns + " FROM tokens WHERE id = $1", Params().Text(id)),
-      ReadToken);
+      ReadToken<Row>);
 }
 
 Result<std::vector<TokenRecord>> PostgresTransaction::ListTokens(const std::string& identity_id) {
@@ -122,13 +75,13 @@ Result<std::vector<TokenRecord>> PostgresTransaction::ListTokens(const std::stri
       conn_.Query("list tokens",
                   "SELECT " + kTokenColumns + " FROM tokens WHERE identity_id = $1 ORDER BY created_at, id",
                   Params().Text(identity_id)),
-      ReadToken);
+      ReadToken<Row>);
 }
 
 Result<std::optional<GrantRecord>> PostgresTransaction::FindGrant(const std::string& id) {
   return FirstRow<GrantRecord>(
       conn_.Query("find a grant", "SELECT " + kGrantColumns + " FROM grants WHERE id = $1", Params().Text(id)),
-      ReadGrant);
+      ReadGrant<Row>);
 }
 
 Result<std::vector<GrantRecord>> PostgresTransaction::ListGrantsTo(const std::string& grantee_id) {
@@ -136,7 +89,7 @@ Result<std::vector<GrantRecord>> PostgresTransaction::ListGrantsTo(const std::st
       conn_.Query("list grants",
                   "SELECT " + kGrantColumns + " FROM grants WHERE grantee_id = $1 ORDER BY created_at, id",
                   Params().Text(grantee_id)),
-      ReadGrant);
+      ReadGrant<Row>);
 }
 
 Result<std::vector<GrantRecord>> PostgresTransaction::ListGrantsFrom(const std::string& granter_id) {
@@ -144,14 +97,14 @@ Result<std::vector<GrantRecord>> PostgresTransaction::ListGrantsFrom(const std::
       conn_.Query("list grants",
                   "SELECT " + kGrantColumns + " FROM grants WHERE granter_id = $1 ORDER BY created_at, id",
                   Params().Text(granter_id)),
-      ReadGrant);
+      ReadGrant<Row>);
 }
 
 Result<std::optional<HumanRecord>> PostgresTransaction::FindHumanByUsername(const std::string& username) {
   return FirstRow<HumanRecord>(
       conn_.Query("find a person", "SELECT " + kHumanColumns + " FROM humans WHERE username = $1",
                   Params().Text(username)),
-      ReadHuman);
+      ReadHuman<Row>);
 }
 
 Result<std::optional<HumanRecord>> PostgresTransaction::FindHumanByIdentity(const std::string& identity_id) {
@@ -161,14 +114,14 @@ Result<std::optional<HumanRecord>> PostgresTransaction::FindHumanByIdentity(cons
       conn_.Query("find a person",
                   "SELECT " + kHumanColumns + " FROM humans WHERE identity_id = $1" + LockInWrites(),
                   Params().Text(identity_id)),
-      ReadHuman);
+      ReadHuman<Row>);
 }
 
 Result<std::vector<HumanRecord>> PostgresTransaction::ListHumansWithTotp() {
   return AllRows<HumanRecord>(
       conn_.Query("list people with a second factor",
                   "SELECT " + kHumanColumns + " FROM humans WHERE totp_wrapped IS NOT NULL ORDER BY identity_id"),
-      ReadHuman);
+      ReadHuman<Row>);
 }
 
 Status PostgresTransaction::InsertOrg(const OrgRecord& org) {

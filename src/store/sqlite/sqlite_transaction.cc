@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/json_document.h"
+#include "store/record_readers.h"
 #include "store/sqlite/row_readers.h"
 #include "store/word_list.h"
 
@@ -19,59 +20,14 @@ constexpr const char* kCredentialColumns =
 constexpr const char* kIdentityColumns =
     "id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at, reveal";
 
-IdentityRecord ReadIdentity(const Statement& row) {
-  IdentityRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.parent_id = row.OptionalText(2);
-  r.name = row.Text(3);
-  r.kind = row.Text(4);
-  r.role = row.Text(5);
-  r.scopes = SplitWords(row.Text(6));
-  r.created_by = row.OptionalText(7);
-  r.created_at = row.Int(8);
-  r.revoked_at = row.OptionalInt(9);
-  r.reveal = row.Int(10) != 0;
-  return r;
-}
 
 constexpr const char* kTokenColumns =
     "id, org_id, identity_id, token_hash, name, scopes, cidrs, created_at, expires_at, revoked_at, reveal";
 
-TokenRecord ReadToken(const Statement& row) {
-  TokenRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.identity_id = row.Text(2);
-  auto stored = row.Blob(3);
-  if (stored.size() == r.hash.size()) std::copy(stored.begin(), stored.end(), r.hash.begin());
-  r.name = row.Text(4);
-  r.scopes = SplitWords(row.Text(5));
-  r.cidrs = SplitWords(row.Text(6));
-  r.created_at = row.Int(7);
-  r.expires_at = row.OptionalInt(8);
-  r.revoked_at = row.OptionalInt(9);
-  r.reveal = row.Int(10) != 0;
-  return r;
-}
 
 constexpr const char* kGrantColumns =
     "id, org_id, granter_id, grantee_id, pattern, scopes, created_by, created_at, expires_at, revoked_at";
 
-GrantRecord ReadGrant(const Statement& row) {
-  GrantRecord r;
-  r.id = row.Text(0);
-  r.org_id = row.Text(1);
-  r.granter_id = row.Text(2);
-  r.grantee_id = row.Text(3);
-  r.pattern = row.Text(4);
-  r.scopes = SplitWords(row.Text(5));
-  r.created_by = row.Text(6);
-  r.created_at = row.Int(7);
-  r.expires_at = row.OptionalInt(8);
-  r.revoked_at = row.OptionalInt(9);
-  return r;
-}
 
 void BindOptionalText(Statement& stmt, int index, const std::optional<std::string>& value) {
   if (value) {
@@ -81,28 +37,6 @@ void BindOptionalText(Statement& stmt, int index, const std::optional<std::strin
   }
 }
 
-// Metadata was bounded when it was stored; a row that still fails to parse (written by an older
-// server, or edited on disk) is reported, never walked.
-Result<CredentialInfo> ReadCredentialInfo(const Statement& row) {
-  CredentialInfo info;
-  info.id = row.Text(0);
-  info.org_id = row.Text(1);
-  info.identity_id = row.Text(2);
-  info.name = row.Text(3);
-  info.version = static_cast<int>(row.Int(4));
-  info.type = ParseCredentialType(row.Text(5)).value_or(CredentialType::kCustom);
-  auto metadata = ParseUntrustedJson(row.Text(6));
-  if (!metadata.ok()) {
-    return MakeError(ErrorCode::kDataCorrupted, "the stored metadata of credential " + info.name + " " +
-                                                    metadata.error().message +
-                                                    ": store the credential again with valid metadata");
-  }
-  info.metadata = std::move(*metadata);
-  info.expires_at = row.OptionalInt(7);
-  info.created_at = row.Int(8);
-  info.updated_at = row.Int(9);
-  return info;
-}
 
 }  // namespace
 
@@ -136,7 +70,7 @@ Result<std::optional<IdentityRecord>> SqliteTransaction::FindIdentity(const std:
   auto stmt = conn_.Prepare(std::string("SELECT ") + kIdentityColumns + " FROM identities WHERE id = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, id);
-  return FirstRow<IdentityRecord>(*stmt, ReadIdentity);
+  return FirstRow<IdentityRecord>(*stmt, ReadIdentity<Statement>);
 }
 
 Result<std::vector<IdentityRecord>> SqliteTransaction::ListIdentities(const std::string& org_id) {
@@ -144,21 +78,21 @@ Result<std::vector<IdentityRecord>> SqliteTransaction::ListIdentities(const std:
                             " FROM identities WHERE org_id = ? ORDER BY created_at, id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return AllRows<IdentityRecord>(*stmt, ReadIdentity);
+  return AllRows<IdentityRecord>(*stmt, ReadIdentity<Statement>);
 }
 
 Result<std::optional<TokenRecord>> SqliteTransaction::FindTokenByHash(const TokenHash& hash) {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE token_hash = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, std::span<const uint8_t>(hash));
-  return FirstRow<TokenRecord>(*stmt, ReadToken);
+  return FirstRow<TokenRecord>(*stmt, ReadToken<Statement>);
 }
 
 Result<std::optional<TokenRecord>> SqliteTransaction::FindToken(const std::string& id) {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kTokenColumns + " FROM tokens WHERE id = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, id);
-  return FirstRow<TokenRecord>(*stmt, ReadToken);
+  return FirstRow<TokenRecord>(*stmt, ReadToken<Statement>);
 }
 
 Result<std::vector<TokenRecord>> SqliteTransaction::ListTokens(const std::string& identity_id) {
@@ -166,14 +100,14 @@ Result<std::vector<TokenRecord>> SqliteTransaction::ListTokens(const std::string
                             " FROM tokens WHERE identity_id = ? ORDER BY created_at, id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, identity_id);
-  return AllRows<TokenRecord>(*stmt, ReadToken);
+  return AllRows<TokenRecord>(*stmt, ReadToken<Statement>);
 }
 
 Result<std::optional<GrantRecord>> SqliteTransaction::FindGrant(const std::string& id) {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kGrantColumns + " FROM grants WHERE id = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, id);
-  return FirstRow<GrantRecord>(*stmt, ReadGrant);
+  return FirstRow<GrantRecord>(*stmt, ReadGrant<Statement>);
 }
 
 Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsTo(const std::string& grantee_id) {
@@ -181,7 +115,7 @@ Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsTo(const std::stri
                             " FROM grants WHERE grantee_id = ? ORDER BY created_at, id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, grantee_id);
-  return AllRows<GrantRecord>(*stmt, ReadGrant);
+  return AllRows<GrantRecord>(*stmt, ReadGrant<Statement>);
 }
 
 Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsFrom(const std::string& granter_id) {
@@ -189,7 +123,7 @@ Result<std::vector<GrantRecord>> SqliteTransaction::ListGrantsFrom(const std::st
                             " FROM grants WHERE granter_id = ? ORDER BY created_at, id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, granter_id);
-  return AllRows<GrantRecord>(*stmt, ReadGrant);
+  return AllRows<GrantRecord>(*stmt, ReadGrant<Statement>);
 }
 
 namespace {
@@ -197,9 +131,6 @@ namespace {
 constexpr const char* kHumanColumns =
     "identity_id, username, password_hash, coalesce(totp_wrapped, x''), totp_confirmed, totp_last_step";
 
-HumanRecord ReadHuman(const Statement& row) {
-  return HumanRecord{row.Text(0), row.Text(1), row.Text(2), row.Blob(3), row.Int(4) != 0, row.Int(5)};
-}
 
 }  // namespace
 
@@ -207,20 +138,20 @@ Result<std::optional<HumanRecord>> SqliteTransaction::FindHumanByUsername(const 
   auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE username = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, username);
-  return FirstRow<HumanRecord>(*stmt, ReadHuman);
+  return FirstRow<HumanRecord>(*stmt, ReadHuman<Statement>);
 }
 
 Result<std::optional<HumanRecord>> SqliteTransaction::FindHumanByIdentity(const std::string& identity_id) {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE identity_id = ?");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, identity_id);
-  return FirstRow<HumanRecord>(*stmt, ReadHuman);
+  return FirstRow<HumanRecord>(*stmt, ReadHuman<Statement>);
 }
 
 Result<std::vector<HumanRecord>> SqliteTransaction::ListHumansWithTotp() {
   auto stmt = conn_.Prepare(std::string("SELECT ") + kHumanColumns + " FROM humans WHERE totp_wrapped IS NOT NULL");
   if (!stmt.ok()) return stmt.error();
-  return AllRows<HumanRecord>(*stmt, ReadHuman);
+  return AllRows<HumanRecord>(*stmt, ReadHuman<Statement>);
 }
 
 Result<std::optional<CredentialRecord>> SqliteTransaction::FindCredential(
@@ -258,7 +189,7 @@ Result<std::vector<CredentialInfo>> SqliteTransaction::ListCredentials(const Cre
     stmt->BindNull(4);
   }
   stmt->Bind(5, q.name_prefix).Bind(6, int64_t{q.limit});
-  return AllRows<CredentialInfo>(*stmt, ReadCredentialInfo);
+  return AllRows<CredentialInfo>(*stmt, ReadCredentialInfo<Statement>);
 }
 
 Status SqliteTransaction::InsertOrg(const OrgRecord& org) {
@@ -421,30 +352,8 @@ constexpr const char* kAuditColumns =
     "seq, id, at, org_id, actor_id, actor_name, actor_kind, chain_ids, token_id, source_ip, user_agent, "
     "request_id, action, target, target_version, outcome, reason, hash";
 
-AuditRecord ReadAudit(const Statement& row) {
-  AuditRecord r;
-  r.seq = row.Int(0);
-  r.id = row.Text(1);
-  r.at = row.Int(2);
-  r.org_id = row.Text(3);
-  r.actor_id = row.Text(4);
-  r.actor_name = row.Text(5);
-  r.actor_kind = row.Text(6);
-  r.chain_ids = SplitWords(row.Text(7));
-  r.token_id = row.Text(8);
-  r.source_ip = row.Text(9);
-  r.user_agent = row.Text(10);
-  r.request_id = row.Text(11);
-  r.action = row.Text(12);
-  r.target = row.Text(13);
-  if (auto v = row.OptionalInt(14)) r.target_version = static_cast<int>(*v);
-  r.outcome = row.Text(15);
-  r.reason = row.Text(16);
-  r.hash = row.Blob(17);
-  return r;
-}
 
-Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) { return AllRows<AuditRecord>(stmt, ReadAudit); }
+Result<std::vector<AuditRecord>> AllAudit(Statement& stmt) { return AllRows<AuditRecord>(stmt, ReadAudit<Statement>); }
 
 }  // namespace
 
