@@ -293,6 +293,22 @@ Result<PruneOutcome> AuditLog::Prune(UnixMicros cutoff) {
   return PruneOutcome{last_pruned};
 }
 
+namespace {
+
+// A User-Agent is whatever the client sent: bytes that are not UTF-8 would make every later
+// listing of the record fail to serialise (and PostgreSQL refuses them in a text column), so one
+// unauthenticated request could break the trail for everyone. Printable ASCII is kept, anything
+// else becomes '?', and the whole is cut at 256 bytes.
+std::string PrintableUserAgent(std::string_view sent) {
+  std::string out(sent.substr(0, 256));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+  }
+  return out;
+}
+
+}  // namespace
+
 store::AuditRecord AuditLog::For(const Principal& principal, std::string action, std::string target,
                                  std::optional<int> version) {
   store::AuditRecord r;
@@ -303,7 +319,7 @@ store::AuditRecord AuditLog::For(const Principal& principal, std::string action,
   for (const auto& link : principal.chain) r.chain_ids.push_back(link.id);
   r.token_id = principal.token_id;
   r.source_ip = principal.request.source_ip;
-  r.user_agent = principal.request.user_agent.substr(0, 256);
+  r.user_agent = PrintableUserAgent(principal.request.user_agent);
   r.request_id = principal.request.request_id;
   r.action = std::move(action);
   r.target = std::move(target);
@@ -323,7 +339,7 @@ store::AuditRecord AuditLog::ServerEvent(std::string action, std::string target)
 store::AuditRecord AuditLog::Anonymous(const RequestContext& request, std::string action, std::string target) {
   store::AuditRecord r;
   r.source_ip = request.source_ip;
-  r.user_agent = request.user_agent.substr(0, 256);
+  r.user_agent = PrintableUserAgent(request.user_agent);
   r.request_id = request.request_id;
   r.action = std::move(action);
   r.target = std::move(target);

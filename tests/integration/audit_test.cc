@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "coffer_process.h"
+#include "raw_http.h"
 #include "server_test.h"
 
 namespace coffer::testing {
@@ -211,6 +212,20 @@ TEST_F(AuditTest, EveryRecordNamesWhatItActedOnInFull) {
 
 // A request refused for its malformed body is still an attempt, and leaves its one record; the
 // name it targeted is kept only as a digest, like any failed request's.
+// A User-Agent is the client's to choose, bytes that are not UTF-8 included; recorded as sent,
+// one such request (no token needed) made every later listing of the trail fail to serialise.
+TEST_F(AuditTest, AUserAgentThatIsNotTextCannotBreakTheTrail) {
+  Start();
+  RawResponse refused = RawRequest(PortOf(*server_), "GET", "/v0/me",
+                                   {{"Authorization", "Bearer cof_nope"}, {"User-Agent", "evil\xff\xfe" "agent"}});
+  EXPECT_EQ(refused.status, 401);
+  auto listed = Call(owner_, "GET", "/v0/audit?limit=5");
+  ASSERT_EQ(listed.status, 200) << listed.body.dump();
+  bool found = false;
+  for (const auto& event : listed.body["events"]) found = found || event["userAgent"] == "evil??agent";
+  EXPECT_TRUE(found) << listed.body.dump();
+}
+
 TEST_F(AuditTest, ARequestRefusedForAMalformedBodyLeavesOneErrorRecord) {
   Start();
   json r = ExactlyOneRecord([&] {
