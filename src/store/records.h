@@ -217,4 +217,14 @@ struct AuditKeyRecord {
   UnixMicros created_at = 0;
 };
 
+// A lease on one piece of background work (the KEK re-wrap, automatic rotation, audit retention):
+// the node that holds it, until when, and the fencing token that each of that work's writes is
+// checked against (WriteTransaction::CheckLease), so a node that lost the lease writes nothing.
+struct LeaseRecord {
+  std::string name;
+  std::string holder;         // the node's id
+  int64_t token = 0;          // 1 for the first holder, raised each time the lease is taken anew
+  UnixMicros expires_at = 0;  // by the database's clock, which every node shares
+};
+
 }  // namespace coffer::store

@@ -53,7 +53,7 @@
 //   - Find* returning Result<optional<...>>: an empty optional, never kNotFound.
 //   - Lists: an empty vector.
 //   - Set*/Revoke*/Delete* returning Result<bool>: false.
-//   - Updates returning plain Status (SetHuman*, ReplaceHumanTotpWrap, SetKekEncryptions): Ok,
+//   - Updates returning plain Status (SetHuman*, ReplaceHumanTotpWrap, Set/AddKekEncryptions): Ok,
 //     and nothing changes. Exception: ReplaceKekWrap fails with kConflict when the KEK is gone,
 //     since a root rotation must not lose one silently.
 #pragma once
@@ -141,6 +141,10 @@ class ReadTransaction {
   virtual Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() = 0;  // oldest first
   // The seq of the newest record with `at` strictly before `cutoff`, if any.
   virtual Result<std::optional<int64_t>> LastAuditSeqBefore(UnixMicros cutoff) = 0;
+
+  // ---- Leases on background work ----
+  // Every lease ever taken, by name (expired ones included: their holder is the last one).
+  virtual Result<std::vector<LeaseRecord>> ListLeases() = 0;
 };
 
 // A write transaction. Its changes become visible and durable together when the store commits it.
@@ -191,6 +195,9 @@ class WriteTransaction : public ReadTransaction {
                                           const std::vector<uint8_t>& blob) = 0;
   // Raises the count to `encryptions`; never lowers it, whatever order two flushes land in.
   virtual Status SetKekEncryptions(const std::string& org_id, uint32_t version, uint64_t encryptions) = 0;
+  // Adds `count` encryptions to a KEK's persisted count (a node's encryptions since its last
+  // flush): nodes that share the database each add their own, so the total counts them all.
+  virtual Status AddKekEncryptions(const std::string& org_id, uint32_t version, uint64_t count) = 0;
   // Root rotation, phase one: a key wrapped under the new root, kept beside its current wrap.
   // Replaces a pending wrap for the same (kind, org_id, version).
   virtual Status PutPendingRootWrap(const PendingRootWrapRecord& pending) = 0;
@@ -216,6 +223,22 @@ class WriteTransaction : public ReadTransaction {
   // Deletes the records numbered up to `through_seq`: retention, behind a checkpoint. The tip's
   // last_checkpoint_seq keeps the numbering going even when every record is pruned.
   virtual Status PruneAudit(int64_t through_seq) = 0;
+
+  // ---- Leases on background work ----
+  // Takes or renews lease `name` for `holder` until `ttl_micros` from now by the database's
+  // clock. Granted when nobody holds it, when it has expired, or when `holder` holds it already;
+  // the token stays the same only for a renewal of a lease that had not expired, and is raised
+  // otherwise, so a write checked against an older token fails. Empty when another holder's lease
+  // runs. An engine that is never shared with other nodes (SharedWithOtherNodes() false: one
+  // process has the database to itself) grants every request: its one node holds every lease.
+  virtual Result<std::optional<LeaseRecord>> AcquireLease(const std::string& name, const std::string& holder,
+                                                          int64_t ttl_micros) = 0;
+  // Fencing: Ok when `lease` (its name, holder and token) is still held and has not expired; then
+  // nobody can take the lease over until this write commits or rolls back. kConflict otherwise,
+  // and the work should fail with it, so that it writes nothing.
+  virtual Status CheckLease(const LeaseRecord& lease) = 0;
+  // Lets the lease go at once (a clean shutdown), if `lease` still holds it; else changes nothing.
+  virtual Status ReleaseLease(const LeaseRecord& lease) = 0;
 };
 
 using WriteWork = std::function<Status(WriteTransaction&)>;

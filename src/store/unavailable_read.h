@@ -49,6 +49,7 @@ class UnavailableRead : public ReadTransaction {
   Result<std::vector<TypeCountRecord>> CountCredentialsByType(const std::string&) override { return Fail(); }
   Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() override { return Fail(); }
   // ---- end of key management ----
+  Result<std::vector<LeaseRecord>> ListLeases() override { return Fail(); }
 
  private:
   Error Fail() const { return error_; }

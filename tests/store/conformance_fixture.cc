@@ -206,6 +206,7 @@ class Dumper {
     for (const auto& k : Get(read_.ListKeks(), "keks")) line("kek", k.org_id, k.version, Hex(k.wrapped), k.created_at);
     for (const auto& k : Get(read_.ListKekStates(), "kek states")) line("kek state", k.org_id, k.version, k.encryptions);
     for (const auto& p : Get(read_.ListPendingRootWraps(), "pending")) line("pending", p.kind, p.org_id, p.version, Hex(p.wrapped));
+    for (const auto& l : Get(read_.ListLeases(), "leases")) line("lease", l.name, l.holder, l.token, l.expires_at);
     std::vector<std::string> with_totp;
     for (const auto& h : Get(read_.ListHumansWithTotp(), "totp")) with_totp.push_back(h.identity_id);
     std::sort(with_totp.begin(), with_totp.end());

@@ -82,6 +82,13 @@ std::vector<WriteMethod> EveryWriteMethod() {
                                              SealedBlobBytes(2, 0x11)));
        }},
       {"SetKekEncryptions", [](auto& t) { return t.SetKekEncryptions("org_a", 1, 500); }},
+      {"AddKekEncryptions", [](auto& t) { return t.AddKekEncryptions("org_a", 1, 7); }},
+      {"AcquireLease",
+       [](auto& t) {
+         auto lease = t.AcquireLease("keys.rewrap", "node-a", 60'000'000);
+         if (!lease.ok()) return Status(lease.error());
+         return lease->has_value() ? Status::Ok() : MakeError(ErrorCode::kInternal, "the lease was not granted");
+       }},
       {"PutPendingRootWrap", [](auto& t) { return t.PutPendingRootWrap(PendingRootWrapRecord{"kek", "org_a", 2, {3}}); }},
       {"ClearPendingRootWraps", [](auto& t) { return t.ClearPendingRootWraps(); }},
       {"ReplaceKekWrap", [](auto& t) { return t.ReplaceKekWrap("org_a", 1, {1, 2, 3}); }},

@@ -178,10 +178,13 @@ Status Connection::Connect() {
   // step) are informational: libpq would print them on stderr, beside the server's own log.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // Every session: commits wait for the WAL flush whatever the server's default, and no
-  // statement (a lock wait on another node's transaction included) runs past the timeout.
+  // statement (a lock wait on another node's transaction included) runs past the timeout. A
+  // transaction left open that long (its node paused or hung between statements) is ended by the
+  // server, so the rows it locked (an audit tip, a lease) go to the other nodes.
   auto set = Query("configure the session",
                    "SELECT set_config('synchronous_commit', 'on', false), "
-                   "set_config('statement_timeout', $1, false)",
+                   "set_config('statement_timeout', $1, false), "
+                   "set_config('idle_in_transaction_session_timeout', $1, false)",
                    Params().Text(std::to_string(config_.statement_timeout_ms)));
   if (!set.ok()) return set.error();
   return Status::Ok();

@@ -171,6 +171,16 @@ CREATE TABLE audit_checkpoints (
   signature BYTEA NOT NULL
 );
 )sql",
+      // 2: leases on background work: holder, fencing token and expiry by the database's clock,
+      // so that each job (KEK re-wrap, automatic rotation, audit retention) runs on one node.
+      R"sql(
+CREATE TABLE leases (
+  name       TEXT COLLATE "C" PRIMARY KEY,
+  holder     TEXT COLLATE "C" NOT NULL,
+  token      BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

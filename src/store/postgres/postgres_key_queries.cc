@@ -123,6 +123,12 @@ Status PostgresTransaction::SetKekEncryptions(const std::string& org_id, uint32_
                          Params().Text(org_id).Int(version).Int(static_cast<int64_t>(encryptions))));
 }
 
+Status PostgresTransaction::AddKekEncryptions(const std::string& org_id, uint32_t version, uint64_t count) {
+  return Done(conn_.Exec("count KEK encryptions",
+                         "UPDATE keks SET encryptions = encryptions + $3 WHERE org_id = $1 AND version = $2",
+                         Params().Text(org_id).Int(version).Int(static_cast<int64_t>(count))));
+}
+
 Result<std::vector<PendingRootWrapRecord>> PostgresTransaction::ListPendingRootWraps() {
   return AllRows<PendingRootWrapRecord>(
       conn_.Query("list pending root wraps",

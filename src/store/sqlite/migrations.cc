@@ -194,6 +194,15 @@ ALTER TABLE humans ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
       R"sql(
 ALTER TABLE identities ADD COLUMN reveal INTEGER NOT NULL DEFAULT 1;
 )sql",
+      // 8: leases on background work, so that on a shared database each job runs on one node.
+      R"sql(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  token      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql",
   };
   return kMigrations;
 }

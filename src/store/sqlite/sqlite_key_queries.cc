@@ -116,6 +116,12 @@ Status SqliteTransaction::SetKekEncryptions(const std::string& org_id, uint32_t 
   return stmt->Bind(1, org_id).Bind(2, int64_t{version}).Bind(3, static_cast<int64_t>(encryptions)).Run();
 }
 
+Status SqliteTransaction::AddKekEncryptions(const std::string& org_id, uint32_t version, uint64_t count) {
+  auto stmt = conn_.Prepare("UPDATE keks SET encryptions = encryptions + ?3 WHERE org_id = ?1 AND version = ?2");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->Bind(1, org_id).Bind(2, int64_t{version}).Bind(3, static_cast<int64_t>(count)).Run();
+}
+
 Result<std::vector<PendingRootWrapRecord>> SqliteTransaction::ListPendingRootWraps() {
   auto stmt = conn_.Prepare("SELECT kind, org_id, version, wrapped FROM root_rewrap_pending ORDER BY kind, org_id, version");
   if (!stmt.ok()) return stmt.error();

@@ -62,6 +62,7 @@ class SqliteTransaction : public WriteTransaction {
   Result<bool> ReplaceVersionBlob(const std::string& credential_id, int version,
                                   const std::vector<uint8_t>& expected, const std::vector<uint8_t>& blob) override;
   Status SetKekEncryptions(const std::string& org_id, uint32_t version, uint64_t encryptions) override;
+  Status AddKekEncryptions(const std::string& org_id, uint32_t version, uint64_t count) override;
   Status PutPendingRootWrap(const PendingRootWrapRecord& pending) override;
   Status ClearPendingRootWraps() override;
   Status ReplaceKekWrap(const std::string& org_id, uint32_t version, const std::vector<uint8_t>& wrapped) override;
@@ -80,6 +81,13 @@ class SqliteTransaction : public WriteTransaction {
   Status PutAuditKey(const AuditKeyRecord& key) override;
   Status PutAuditCheckpoint(const AuditCheckpointRecord& checkpoint) override;
   Status PruneAudit(int64_t through_seq) override;
+
+  // ---- Leases on background work, in sqlite_lease_queries.cc ----
+  Result<std::vector<LeaseRecord>> ListLeases() override;
+  Result<std::optional<LeaseRecord>> AcquireLease(const std::string& name, const std::string& holder,
+                                                  int64_t ttl_micros) override;
+  Status CheckLease(const LeaseRecord& lease) override;
+  Status ReleaseLease(const LeaseRecord& lease) override;
 
   // After a rollback (to a savepoint or of everything) what this transaction remembers of the
   // rows it wrote may be undone: forget it.
