@@ -180,6 +180,13 @@ void AddStatus(CLI::App& app) {
     }
     std::cout << "Storage: " << Text(s["storage"]["engine"]) << "   Sealed: " << (s.value("sealed", false) ? "yes" : "no")
               << "   Uptime: " << Text(s["uptimeSeconds"]) << " s\n";
+    if (s["storage"].contains("node")) std::cout << "Node: " << Text(s["storage"]["node"]) << "\n";
+    for (const auto& lease : s["storage"].value("leases", nlohmann::json::array())) {
+      std::cout << "  Lease " << Text(lease["name"]) << ": "
+                << (lease.value("held", false) ? "held by " + Text(lease["holder"]) + " until " + Text(lease["expiresAt"])
+                                               : "free (last held by " + Text(lease["holder"]) + ")")
+                << ", fencing token " << Text(lease["fencingToken"]) << "\n";
+    }
     std::cout << "Root key provider: " << Text(s["keys"]["rootKeyProvider"]) << "   Current KEK version: "
               << Text(s["keys"]["currentKekVersion"]) << "\n";
     for (const auto& k : s["keys"]["keks"]) {

@@ -31,6 +31,7 @@
 #include "vault/audit_retention.h"
 #include "vault/bootstrap.h"
 #include "vault/key_manager.h"
+#include "vault/leases.h"
 #include "vault/org_service.h"
 #include "vault/root_rotation.h"
 #include "vault/status_service.h"
@@ -71,7 +72,8 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
 }
 
 void PrintBanner(const ServeOptions& options, const std::string& url, const std::string& key_source,
-                 const std::string& token_file, const std::optional<std::string>& new_token) {
+                 const std::string& node_id, const std::string& token_file,
+                 const std::optional<std::string>& new_token) {
   std::printf("Coffer is running.\n");
   std::printf("  Listening on    %s\n", url.c_str());
   std::printf("  Data directory  %s\n", options.data_dir.c_str());
@@ -79,6 +81,7 @@ void PrintBanner(const ServeOptions& options, const std::string& url, const std:
     std::printf("  Store           SQLite, WAL, in the data directory\n");
   } else {
     std::printf("  Store           PostgreSQL at %s\n", store::DescribeStoreLocation(options.store_url).c_str());
+    std::printf("  Node            %s\n", node_id.c_str());
   }
   std::printf("  Root key        %s\n", key_source.c_str());
   if (new_token) {
@@ -179,9 +182,10 @@ int RunServer(const ServeOptions& options) {
   mcp_options.served_hosts.insert(options.public_hosts.begin(), options.public_hosts.end());
   if (listen->first != "0.0.0.0" && listen->first != "::") mcp_options.served_hosts.insert(listen->first);
   api::AddMcpRoutes(router, vault, mcp_options);
-  vault::KeyManager key_manager(**store, keyring, **audit, options.key_policy);
+  vault::Leases leases(**store, vault::NewNodeId(options.node_name), std::chrono::seconds(options.lease_seconds));
+  vault::KeyManager key_manager(**store, keyring, **audit, leases, options.key_policy);
   if (Status s = key_manager.Start(); !s.ok()) return Fail(s.error().message);
-  vault::StatusService status_service(**store, key_manager, NowMicros());
+  vault::StatusService status_service(**store, key_manager, leases, NowMicros());
   api::AddKeyRoutes(router, vault, key_manager, status_service);
 
   api::HttpServerOptions http_options;
@@ -203,10 +207,10 @@ int RunServer(const ServeOptions& options) {
     if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
     return Fail(s.error().message);
   }
-  PrintBanner(options, url, key_source, token_file, boot->new_owner_token);
+  PrintBanner(options, url, key_source, leases.node_id(), token_file, boot->new_owner_token);
   if (boot->new_owner_token) SecureWipe(*boot->new_owner_token);
   LogInfo("coffer listening on " + url);
-  vault::AuditRetention retention(**audit, std::chrono::seconds(options.audit_retention_seconds));
+  vault::AuditRetention retention(**audit, leases, std::chrono::seconds(options.audit_retention_seconds));
   retention.Start();
 
   int signal_number = 0;
@@ -216,6 +220,7 @@ int RunServer(const ServeOptions& options) {
   server.Shutdown();
   key_manager.Stop();  // a running re-wrap resumes at the next start
   retention.Stop();
+  leases.ReleaseAll();  // the other nodes take the background work over at once
   (void)(*audit)->Record(vault::AuditLog::ServerEvent("server.stop", signal_number == SIGINT ? "SIGINT" : "SIGTERM"), {});
   LogInfo("coffer stopped");
   return 0;

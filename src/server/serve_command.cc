@@ -42,6 +42,13 @@ void AddServeCommand(CLI::App& app) {
                     "Sign a checkpoint of the audit chain every this many records")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->capture_default_str();
+  serve->add_option("--node-name", options->node_name,
+                    "This node's name among the nodes on one database (default: the host name)");
+  serve->add_option("--lease-seconds", options->lease_seconds,
+                    "How long a node's lease on background work (re-wrap, rotation, retention) lasts unrenewed: "
+                    "after a node dies, another takes the work over within this")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
   serve->add_option("--tls-cert", options->tls_cert, "PEM certificate chain: serve HTTPS");
   serve->add_option("--tls-key", options->tls_key, "PEM private key for --tls-cert");
   serve->add_flag("--insecure", options->insecure, "Allow plain HTTP on a non-loopback address");

@@ -29,6 +29,10 @@ struct ServeOptions {
   vault::KeyPolicy key_policy;             // automatic KEK rotation and re-wrap batches
   int64_t audit_retention_seconds = 0;     // 0: keep every audit record
   int64_t audit_checkpoint_every = 1000;   // records between signed checkpoints
+  // Among nodes on one database: this node's name in `coffer status` and the leases (a process id
+  // and a random part are added), and how long a lease on background work lasts unrenewed.
+  std::string node_name;                   // empty: the host name
+  int lease_seconds = 15;
 };
 
 // Runs the server until SIGINT or SIGTERM. Returns the process exit code.

@@ -268,7 +268,8 @@ VerifyReport AuditLog::VerifyChain() const {
   return report;
 }
 
-Result<PruneOutcome> AuditLog::Prune(UnixMicros cutoff) {
+Result<PruneOutcome> AuditLog::Prune(UnixMicros cutoff,
+                                     const std::function<Status(const store::WriteWork&)>& write) {
   VerifyReport report = VerifyChain();
   if (report.first_bad_seq) {
     return MakeError(ErrorCode::kDataCorrupted,
@@ -279,7 +280,7 @@ Result<PruneOutcome> AuditLog::Prune(UnixMicros cutoff) {
   if (!through.ok()) return through.error();
   if (!*through) return PruneOutcome{};
   const int64_t last_pruned = **through;
-  COFFER_TRY(store_.Write([&](store::WriteTransaction& txn) -> Status {
+  COFFER_TRY(write([&](store::WriteTransaction& txn) -> Status {
     // The prune's own record first: the newest record always survives, so the chain goes on.
     COFFER_TRY(Append(txn, ServerEvent("audit.prune", "records up to " + std::to_string(last_pruned))));
     auto boundary = txn.ScanAudit(last_pruned - 1, 1);

@@ -6,6 +6,7 @@
 // wrong field included) is kept only as a keyed digest, which a name filter still finds.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,8 +83,9 @@ class AuditLog {
 
   // Retention: deletes the records older than `cutoff`, but only after the chain up to them
   // verifies, and only behind a signed checkpoint of the last one deleted, so the rest still
-  // verifies. The newest record is never deleted; the prune is itself recorded.
-  Result<PruneOutcome> Prune(UnixMicros cutoff);
+  // verifies. The newest record is never deleted; the prune is itself recorded. Its one write goes
+  // through `write`: the retention lease's fenced write (Leases::Write), so one node prunes.
+  Result<PruneOutcome> Prune(UnixMicros cutoff, const std::function<Status(const store::WriteWork&)>& write);
 
   // The checkpoints and the public key that checks them: copy them somewhere the server cannot
   // write, and a later truncation or rewrite of the trail shows against them.

@@ -7,7 +7,8 @@
 
 namespace coffer::vault {
 
-AuditRetention::AuditRetention(AuditLog& audit, std::chrono::seconds keep) : audit_(audit), keep_(keep) {}
+AuditRetention::AuditRetention(AuditLog& audit, Leases& leases, std::chrono::seconds keep)
+    : audit_(audit), leases_(leases), keep_(keep) {}
 
 AuditRetention::~AuditRetention() { Stop(); }
 
@@ -39,8 +40,10 @@ void AuditRetention::Run() {
 }
 
 void AuditRetention::PruneOnce() {
+  auto lease = leases_.Hold(kAuditRetentionLease);
+  if (!lease) return;  // another node holds retention
   const UnixMicros cutoff = NowMicros() - std::chrono::duration_cast<std::chrono::microseconds>(keep_).count();
-  auto pruned = audit_.Prune(cutoff);
+  auto pruned = audit_.Prune(cutoff, [&](const store::WriteWork& work) { return leases_.Write(*lease, work); });
   if (!pruned.ok()) {
     LogError("audit retention: " + pruned.error().message);
   } else if (pruned->pruned_through > 0) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/log.h"
+#include "vault/kek_catch_up.h"
 #include "vault/authorizer.h"
 
 namespace coffer::vault {
@@ -38,6 +39,14 @@ store::AuditRecord KeyAudit(const Principal* principal, const std::string& org_i
 
 std::string KekTarget(uint32_t version) { return "kek v" + std::to_string(version); }
 
+// The newest KEK version of each org in the store: the current one, whichever node rotated last
+// (this node's keyring catches up only when it next seals or opens under it).
+std::map<std::string, uint32_t> NewestKekVersions(const std::vector<store::KekStateRecord>& states) {
+  std::map<std::string, uint32_t> newest;
+  for (const auto& s : states) newest[s.org_id] = std::max(newest[s.org_id], s.version);
+  return newest;
+}
+
 }  // namespace
 
 Status ValidateKeyPolicy(const KeyPolicy& p) {
@@ -58,8 +67,9 @@ Status ValidateKeyPolicy(const KeyPolicy& p) {
   return Status::Ok();
 }
 
-KeyManager::KeyManager(store::Store& store, keyring::Keyring& keyring, AuditLog& audit, KeyPolicy policy)
-    : store_(store), keyring_(keyring), audit_(audit), policy_(policy) {}
+KeyManager::KeyManager(store::Store& store, keyring::Keyring& keyring, AuditLog& audit, Leases& leases,
+                       KeyPolicy policy)
+    : store_(store), keyring_(keyring), audit_(audit), leases_(leases), policy_(policy) {}
 
 KeyManager::~KeyManager() { Stop(); }
 
@@ -67,11 +77,14 @@ Status KeyManager::Start() {
   auto read = store_.BeginRead();
   auto states = read->ListKekStates();
   if (!states.ok()) return states.error();
-  for (const auto& s : *states) keyring_.SetEncryptionCount(s.org_id, s.version, s.encryptions);
   auto orgs = read->ListOrgs();
   if (!orgs.ok()) return orgs.error();
   {
     std::lock_guard lock(mutex_);
+    for (const auto& s : *states) {
+      keyring_.SetEncryptionCount(s.org_id, s.version, s.encryptions);
+      flushed_counts_[{s.org_id, s.version}] = s.encryptions;
+    }
     for (const auto& org : *orgs) {
       auto job = read->FindRewrapJob(org.id);
       if (!job.ok()) return job.error();
@@ -116,6 +129,7 @@ void KeyManager::Run() {
       lock.unlock();
       PersistEncryptionCounts();
       RotateWhenDue();
+      AdoptUnfinishedRewraps();
       lock.lock();
       next_tick = std::chrono::steady_clock::now() + policy_.tick;
       continue;
@@ -140,10 +154,31 @@ void KeyManager::Run() {
   }
 }
 
+void KeyManager::AdoptUnfinishedRewraps() {
+  if (!leases_.Hold(kRewrapLease)) return;
+  auto read = store_.BeginRead();
+  auto orgs = read->ListOrgs();
+  if (!orgs.ok()) return;
+  std::vector<std::string> unfinished;
+  for (const auto& org : *orgs) {
+    auto job = read->FindRewrapJob(org.id);
+    if (job.ok() && *job && !(*job)->finished_at) unfinished.push_back(org.id);
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& org : unfinished) {
+    // A re-wrap that failed here stays stopped until someone starts it again (`rotate-all`).
+    if (!failures_.count(org)) active_orgs_.insert(org);
+  }
+}
+
 bool KeyManager::RewrapBatch(const std::string& org_id) {
+  // Another node holds the re-wrap: it finds this org's job on its next tick.
+  auto lease = leases_.Hold(kRewrapLease);
+  if (!lease) return true;
   const int batch = policy_.rewrap_batch_size;
   bool finished = false;
-  Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
+  bool lost = false;
+  Status written = leases_.Write(*lease, [&](store::WriteTransaction& txn) -> Status {
     finished = false;
     auto job = txn.FindRewrapJob(org_id);
     if (!job.ok()) return job.error();
@@ -152,6 +187,8 @@ bool KeyManager::RewrapBatch(const std::string& org_id) {
       return Status::Ok();
     }
     store::RewrapJobRecord next = **job;
+    // The job may come from a rotation on another node, under a KEK this keyring lacks yet.
+    if (!keyring_.HasKek(org_id, next.target_version)) COFFER_TRY(CatchUpKeks(txn, keyring_, org_id));
     auto rows = txn.ListVersionsBelowKek(org_id, next.target_version, batch);
     if (!rows.ok()) return rows.error();
     int64_t rewrapped = 0;
@@ -172,7 +209,8 @@ bool KeyManager::RewrapBatch(const std::string& org_id) {
       finished = true;
     }
     return txn.PutRewrapJob(next);
-  });
+  }, &lost);
+  if (lost) return true;  // the lease's new holder carries the job on
   if (!written.ok()) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;  // the store is closing: the job resumes at the next start
@@ -185,33 +223,56 @@ bool KeyManager::RewrapBatch(const std::string& org_id) {
   return finished;
 }
 
+uint64_t KeyManager::UnflushedEncryptions(const std::string& org_id, uint32_t version, uint64_t count) {
+  std::lock_guard lock(mutex_);
+  auto flushed = flushed_counts_.find({org_id, version});
+  const uint64_t base = flushed == flushed_counts_.end() ? 0 : flushed->second;
+  return count > base ? count - base : 0;
+}
+
+uint64_t KeyManager::TotalEncryptions(const store::KekStateRecord& kek) {
+  return kek.encryptions + UnflushedEncryptions(kek.org_id, kek.version, keyring_.EncryptionCount(kek.org_id, kek.version));
+}
+
 void KeyManager::PersistEncryptionCounts() {
   auto states = store_.BeginRead()->ListKekStates();
   if (!states.ok()) return;
-  std::vector<store::KekStateRecord> changed;
-  for (auto& s : *states) {
-    uint64_t count = keyring_.EncryptionCount(s.org_id, s.version);
-    if (count > s.encryptions) {
-      s.encryptions = count;
-      changed.push_back(s);
-    }
+  // Each node adds what it counted since its last flush: the store's count is every node's sum.
+  struct Flush {
+    store::KekStateRecord kek;
+    uint64_t count = 0;  // the keyring's count that this flush brings the store up to
+    uint64_t added = 0;
+  };
+  std::vector<Flush> flushes;
+  for (const auto& s : *states) {
+    const uint64_t count = keyring_.EncryptionCount(s.org_id, s.version);
+    const uint64_t added = UnflushedEncryptions(s.org_id, s.version, count);
+    if (added > 0) flushes.push_back(Flush{s, count, added});
   }
-  if (changed.empty()) return;
+  if (flushes.empty()) return;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    for (const auto& s : changed) COFFER_TRY(txn.SetKekEncryptions(s.org_id, s.version, s.encryptions));
+    for (const auto& f : flushes) COFFER_TRY(txn.AddKekEncryptions(f.kek.org_id, f.kek.version, f.added));
     return Status::Ok();
   });
-  if (!written.ok()) LogWarning("cannot persist KEK encryption counts: " + written.error().message);
+  if (!written.ok()) {
+    LogWarning("cannot persist KEK encryption counts: " + written.error().message);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& f : flushes) flushed_counts_[{f.kek.org_id, f.kek.version}] = f.count;
 }
 
 void KeyManager::RotateWhenDue() {
+  auto lease = leases_.Hold(kAutoRotationLease);
+  if (!lease) return;  // the lease's holder watches every org's KEK
   auto states = store_.BeginRead()->ListKekStates();
   if (!states.ok()) return;
+  const std::map<std::string, uint32_t> current = NewestKekVersions(*states);
   const UnixMicros now = NowMicros();
   std::set<std::string> due_orgs;
   for (const auto& s : *states) {
-    if (due_orgs.count(s.org_id) || s.version != keyring_.CurrentKekVersion(s.org_id)) continue;
-    uint64_t count = std::max(s.encryptions, keyring_.EncryptionCount(s.org_id, s.version));
+    if (due_orgs.count(s.org_id) || s.version != current.at(s.org_id)) continue;
+    const uint64_t count = TotalEncryptions(s);
     std::string reason;
     if (count >= policy_.rotate_after_encryptions) {
       reason = "automatic: " + std::to_string(count) + " encryptions reached the limit of " +
@@ -227,7 +288,7 @@ void KeyManager::RotateWhenDue() {
       auto last = last_auto_failure_.find(s.org_id);
       if (last != last_auto_failure_.end() && now - last->second < 60 * int64_t{1000000}) continue;
     }
-    auto rotated = RotateKekFor(s.org_id, reason, nullptr);
+    auto rotated = RotateKekFor(s.org_id, reason, nullptr, &*lease);
     std::lock_guard lock(mutex_);
     if (rotated.ok()) {
       last_auto_failure_.erase(s.org_id);
@@ -247,7 +308,7 @@ Status KeyManager::RequireKeysAdmin(const Principal& principal, const std::strin
 }
 
 Result<KekRotation> KeyManager::RotateKekFor(const std::string& org_id, const std::string& reason,
-                                             const Principal* principal) {
+                                             const Principal* principal, const store::LeaseRecord* lease) {
   std::lock_guard guard(rotation_mutex_);
   auto states = store_.BeginRead()->ListKekStates();
   if (!states.ok()) return states.error();
@@ -257,12 +318,12 @@ Result<KekRotation> KeyManager::RotateKekFor(const std::string& org_id, const st
   }
   if (newest == 0) return MakeError(ErrorCode::kInternal, "org " + org_id + " has no key-encryption key");
   KekRotation rotation;
-  rotation.previous_version = keyring_.CurrentKekVersion(org_id);
+  rotation.previous_version = newest;
   rotation.new_version = newest + 1;
   auto kek = keyring_.PrepareKek(org_id, rotation.new_version);
   if (!kek.ok()) return kek.error();
   const UnixMicros now = NowMicros();
-  Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
+  auto rotate = [&](store::WriteTransaction& txn) -> Status {
     COFFER_TRY(txn.InsertKek(store::KekRecord{org_id, rotation.new_version, kek->wrapped, now}));
     COFFER_TRY(txn.InsertKeyEvent(store::KeyEventRecord{org_id, kKekRotated, rotation.new_version, reason, now}));
     COFFER_TRY(txn.PutRewrapJob(store::RewrapJobRecord{org_id, rotation.new_version, now, std::nullopt, 0}));
@@ -271,7 +332,8 @@ Result<KekRotation> KeyManager::RotateKekFor(const std::string& org_id, const st
     store::AuditRecord record = KeyAudit(principal, org_id, "keys.rotate", KekTarget(rotation.new_version));
     if (principal == nullptr) record.reason = reason;
     return audit_.Append(txn, std::move(record));
-  });
+  };
+  Status written = lease != nullptr ? leases_.Write(*lease, rotate) : store_.Write(rotate);
   if (!written.ok()) {
     keyring_.ForgetKek(org_id, rotation.new_version);
     if (principal != nullptr) return audit_.RecordFailure(*principal, "keys.rotate", "", written.error());
@@ -290,7 +352,9 @@ Result<KekRotation> KeyManager::RotateKekFor(const std::string& org_id, const st
 Status KeyManager::BeginRewrap(const std::string& org_id, const std::string& reason, const Principal& principal) {
   std::lock_guard guard(rotation_mutex_);
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
-    const uint32_t target = keyring_.CurrentKekVersion(org_id);
+    auto states = txn.ListKekStates();
+    if (!states.ok()) return states.error();
+    const uint32_t target = NewestKekVersions(*states)[org_id];
     auto job = txn.FindRewrapJob(org_id);
     if (!job.ok()) return job.error();
     COFFER_TRY(audit_.Append(txn, AuditLog::For(principal, "keys.rotate_all", KekTarget(target))));
@@ -318,6 +382,8 @@ Result<CredentialInfo> KeyManager::RotateCredential(const Principal& principal, 
     const auto& record = target->current;
     if (!record) return NoSuchCredential();
     const CredentialInfo& info = record->info;
+    // Sealed under the org's newest KEK, which another node may have created.
+    if (store_.SharedWithOtherNodes()) COFFER_TRY(CatchUpKeks(txn, keyring_, info.org_id));
     auto blob = keyring_.Reseal(keyring::BlobContext::Of(info), record->blob);
     if (!blob.ok()) return blob.error();
     auto replaced = txn.ReplaceVersionBlob(info.id, info.version, record->blob, *blob);
@@ -358,9 +424,10 @@ Result<std::vector<uint32_t>> KeyManager::RetireKeks(const Principal& principal,
   std::vector<uint32_t> retired;
   Status written = store_.Write([&](store::WriteTransaction& txn) -> Status {
     retired.clear();
-    const uint32_t current = keyring_.CurrentKekVersion(org_id);
     auto states = txn.ListKekStates();
     if (!states.ok()) return states.error();
+    // The store's newest, not this keyring's: another node may have rotated since it last caught up.
+    const uint32_t current = NewestKekVersions(*states)[org_id];
     auto usage = txn.CountDeksByKek(org_id);
     if (!usage.ok()) return usage.error();
     std::map<uint32_t, int64_t> deks;
@@ -423,7 +490,7 @@ Result<KeyStatus> KeyManager::DescribeKeys(const std::string& org_id) {
 
   KeyStatus status;
   status.org_id = org_id;
-  status.current_version = keyring_.CurrentKekVersion(org_id);
+  status.current_version = NewestKekVersions(*states)[org_id];
   status.root_provider = std::string(keyring_.root_provider_kind());
   status.policy = policy_;
   status.last_events = std::move(events).value();
@@ -440,7 +507,7 @@ Result<KeyStatus> KeyManager::DescribeKeys(const std::string& org_id) {
     KekInfo info;
     info.version = s.version;
     info.created_at = s.created_at;
-    info.encryptions = std::max(s.encryptions, keyring_.EncryptionCount(org_id, s.version));
+    info.encryptions = TotalEncryptions(s);
     info.deks = deks[s.version];
     info.current = s.version == status.current_version;
     status.keks.push_back(info);

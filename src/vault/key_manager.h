@@ -7,6 +7,11 @@
 // changes blobs and the progress row together, so a crash at any moment leaves every blob readable
 // (under its old KEK or its new one, both held) and the job resumes at start-up where it stopped.
 // Reads never wait on any of it: they use their own snapshot and the keyring's shared lock.
+//
+// With several nodes on one database, the background work runs on one node at a time: the re-wrap
+// under the lease kRewrapLease, automatic rotation under kAutoRotationLease, every write of it
+// fenced (Leases::Write). Any node may rotate on request; the lease holder finds the new job on its
+// next tick and does the re-wrap. Encryption counts are each node's own, added to the store's.
 #pragma once
 
 #include <chrono>
@@ -26,6 +31,7 @@
 #include "keyring/keyring.h"
 #include "store/store.h"
 #include "vault/audit_log.h"
+#include "vault/leases.h"
 
 namespace coffer::vault {
 
@@ -88,7 +94,7 @@ class KeyManager {
  public:
   // Every operation is audited: "credential.rotate", "keys.rotate", "keys.rotate_all" and
   // "keys.retire", in the transaction that makes the change, and denials on their own.
-  KeyManager(store::Store& store, keyring::Keyring& keyring, AuditLog& audit, KeyPolicy policy);
+  KeyManager(store::Store& store, keyring::Keyring& keyring, AuditLog& audit, Leases& leases, KeyPolicy policy);
   ~KeyManager();  // stops the background worker
   KeyManager(const KeyManager&) = delete;
   KeyManager& operator=(const KeyManager&) = delete;
@@ -121,18 +127,28 @@ class KeyManager {
   Status RequireKeysAdmin(const Principal& principal, const std::string& action);
   // Records a failed attempt and hands the error back.
   // `principal` is empty for the server's own (automatic) rotations.
-  Result<KekRotation> RotateKekFor(const std::string& org_id, const std::string& reason, const Principal* principal);
+  // `lease`: the automatic rotation's, which its write is fenced by.
+  Result<KekRotation> RotateKekFor(const std::string& org_id, const std::string& reason, const Principal* principal,
+                                   const store::LeaseRecord* lease = nullptr);
   Status BeginRewrap(const std::string& org_id, const std::string& reason, const Principal& principal);
   void Run();
   // One batch; true when the org's re-wrap is finished (or stopped by an error).
   bool RewrapBatch(const std::string& org_id);
   void PersistEncryptionCounts();
+  // Of the keyring's `count` for a KEK, the encryptions this node has not added to the store's.
+  uint64_t UnflushedEncryptions(const std::string& org_id, uint32_t version, uint64_t count);
+  // Every node's encryptions under `kek`: the store's count and this node's unflushed ones.
+  uint64_t TotalEncryptions(const store::KekStateRecord& kek);
   void RotateWhenDue();
+  // The lease holder's part of a tick: every unfinished re-wrap in the store, whichever node
+  // started it, becomes this node's to run.
+  void AdoptUnfinishedRewraps();
   void Wake(const std::string& org_id);
 
   store::Store& store_;
   keyring::Keyring& keyring_;
   AuditLog& audit_;
+  Leases& leases_;
   const KeyPolicy policy_;
 
   std::mutex rotation_mutex_;  // one KEK rotation at a time
@@ -143,6 +159,8 @@ class KeyManager {
   std::map<std::string, uint64_t> wake_generation_;  // bumped by every Wake
   std::map<std::string, std::string> failures_;  // org -> why its last re-wrap stopped
   std::map<std::string, UnixMicros> last_auto_failure_;  // org -> when automatic rotation last failed
+  // The keyring's count of each KEK (org, version) when this node last added it to the store's.
+  std::map<std::pair<std::string, uint32_t>, uint64_t> flushed_counts_;
   bool stopping_ = false;
   std::thread worker_;
 };

@@ -15,7 +15,13 @@ Result<SystemStatus> StatusService::Describe(const Principal& principal) {
   if (!keys.ok()) return keys.error();
   status.keys = std::move(keys).value();
   status.storage_engine = std::string(store_.engine());
-  if (principal.IsOrgAdmin()) status.writes = store_.Stats();
+  if (principal.IsOrgAdmin()) {
+    status.writes = store_.Stats();
+    status.node_id = leases_.node_id();
+    auto leases = store_.BeginRead()->ListLeases();
+    if (!leases.ok()) return leases.error();
+    status.leases = std::move(leases).value();
+  }
   status.started_at = started_at_;
   status.uptime_seconds = (NowMicros() - started_at_) / 1000000;
   return status;

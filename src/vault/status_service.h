@@ -11,6 +11,7 @@
 #include "core/result.h"
 #include "store/store.h"
 #include "vault/key_manager.h"
+#include "vault/leases.h"
 
 namespace coffer::vault {
 
@@ -21,6 +22,9 @@ struct SystemStatus {
   std::string storage_engine;
   // Since the server started, across every org: for the owners and admins who run it.
   std::optional<store::WriteStats> writes;
+  // For the same readers: which node answered, and which node holds each lease on background work.
+  std::string node_id;
+  std::vector<store::LeaseRecord> leases;
   bool sealed = false;  // Coffer has no sealed state yet: a running server is always unsealed
   UnixMicros started_at = 0;
   int64_t uptime_seconds = 0;
@@ -28,8 +32,8 @@ struct SystemStatus {
 
 class StatusService {
  public:
-  StatusService(store::Store& store, KeyManager& keys, UnixMicros started_at)
-      : store_(store), keys_(keys), started_at_(started_at) {}
+  StatusService(store::Store& store, KeyManager& keys, const Leases& leases, UnixMicros started_at)
+      : store_(store), keys_(keys), leases_(leases), started_at_(started_at) {}
 
   // Any authenticated principal: the caller's org.
   Result<SystemStatus> Describe(const Principal& principal);
@@ -37,6 +41,7 @@ class StatusService {
  private:
   store::Store& store_;
   KeyManager& keys_;
+  const Leases& leases_;
   const UnixMicros started_at_;
 };
 

@@ -77,6 +77,18 @@ nlohmann::json SystemStatusJson(const vault::SystemStatus& s) {
     // Group commit at work: how many writes each fsync'd commit carried.
     storage["writes"] = s.writes->writes;
     storage["commits"] = s.writes->commits;
+    storage["node"] = s.node_id;
+    // Expiry is by the database's clock; "held" compares it with this node's, near enough to read.
+    nlohmann::json leases = nlohmann::json::array();
+    const UnixMicros now = NowMicros();
+    for (const auto& lease : s.leases) {
+      leases.push_back({{"name", lease.name},
+                        {"holder", lease.holder},
+                        {"fencingToken", lease.token},
+                        {"expiresAt", FormatIso8601(lease.expires_at)},
+                        {"held", lease.expires_at > now}});
+    }
+    storage["leases"] = leases;
   }
   return {{"credentials", {{"total", s.credentials_total}, {"byType", by_type}}},
           {"keys",
