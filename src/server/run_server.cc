@@ -137,7 +137,9 @@ int RunServer(const ServeOptions& options) {
   RemoveAbandonedWrites(options.data_dir);
   const std::string token_file = options.data_dir + "/owner.token";
   // SQLite in the data directory, or the PostgreSQL database several nodes share.
-  auto store = store::OpenStore({options.store_url.empty() ? options.data_dir + "/coffer.db" : options.store_url});
+  const std::string node_id = vault::NewNodeId(options.node_name);
+  auto store = store::OpenStore({options.store_url.empty() ? options.data_dir + "/coffer.db" : options.store_url,
+                                 "coffer " + node_id});
   if (!store.ok()) return Fail(store.error().message);
   // A store holding no org yet is new: only then may a root key be generated for it. A second
   // node on a database the first one set up must be given the same root key.
@@ -182,7 +184,7 @@ int RunServer(const ServeOptions& options) {
   mcp_options.served_hosts.insert(options.public_hosts.begin(), options.public_hosts.end());
   if (listen->first != "0.0.0.0" && listen->first != "::") mcp_options.served_hosts.insert(listen->first);
   api::AddMcpRoutes(router, vault, mcp_options);
-  vault::Leases leases(**store, vault::NewNodeId(options.node_name), std::chrono::seconds(options.lease_seconds));
+  vault::Leases leases(**store, node_id, std::chrono::seconds(options.lease_seconds));
   vault::KeyManager key_manager(**store, keyring, **audit, leases, options.key_policy);
   if (Status s = key_manager.Start(); !s.ok()) return Fail(s.error().message);
   vault::StatusService status_service(**store, key_manager, leases, NowMicros());

@@ -18,6 +18,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreLocation& where) {
   if (IsPostgresLocation(where.location)) {
     postgres::PostgresOptions options;
     options.connection.url = where.location;
+    options.connection.application_name = where.client_name;
     if (const char* password = std::getenv("COFFER_STORE_PASSWORD"); password != nullptr && *password != '\0') {
       options.connection.password = password;
     }

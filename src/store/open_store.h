@@ -16,6 +16,9 @@ namespace coffer::store {
 
 struct StoreLocation {
   std::string location;  // a file path, or a PostgreSQL URL
+  // How this process names itself to a database server (PostgreSQL's application_name), so an
+  // operator's pg_stat_activity shows which node holds which session.
+  std::string client_name = "coffer";
 };
 
 // Whether `location` is a PostgreSQL URL rather than a file path.

@@ -138,7 +138,12 @@ std::string CofferServer::stderr_text() const { return ReadFile(stderr_path_); }
 int CofferServer::Stop(int signal) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, signal);
+  ::kill(pid_, SIGCONT);
   return WaitForExit();
+}
+
+void CofferServer::Signal(int signal) const {
+  if (pid_ > 0) ::kill(pid_, signal);
 }
 
 int CofferServer::WaitForExit() {

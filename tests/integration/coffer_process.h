@@ -45,8 +45,11 @@ class CofferServer {
   const std::string& stdout_text() const { return stdout_text_; }
   std::string stderr_text() const;
 
-  // Sends SIGTERM (or `signal`) and waits for exit; returns the exit status.
+  // Sends SIGTERM (or `signal`) and waits for exit; returns the exit status. A stopped (SIGSTOP)
+  // server is continued, so that it can act on the signal.
   int Stop(int signal = 15);
+  // Sends `signal` (SIGSTOP, SIGCONT) and returns at once.
+  void Signal(int signal) const;
   // Waits for a server that was expected to refuse to start; returns its exit status.
   int WaitForExit();
 

@@ -154,7 +154,7 @@ Status Connection::Connect() {
   }
   for (auto [key, value] : std::initializer_list<std::pair<const char*, const char*>>{
            {"dbname", config_.url.c_str()},
-           {"application_name", "coffer"},
+           {"application_name", config_.application_name.c_str()},
            {"connect_timeout", timeout.c_str()},
            {"client_encoding", "UTF8"},
            {"keepalives", "1"},

@@ -32,6 +32,7 @@ namespace coffer::store::postgres {
 struct ConnectionConfig {
   std::string url;
   std::optional<std::string> password;
+  std::string application_name = "coffer";  // pg_stat_activity's name for the session
   int connect_timeout_seconds = 5;
   int statement_timeout_ms = 10000;  // no request waits on the database longer than this
 };
