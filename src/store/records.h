@@ -217,6 +217,15 @@ struct AuditKeyRecord {
   UnixMicros created_at = 0;
 };
 
+// Failed logins for one account ("a:" + username) or one source address ("i:" + ip), counted in
+// the store so that every node sees the same count.
+struct LoginFailureRecord {
+  std::string key;
+  int failures = 0;
+  UnixMicros blocked_until = 0;  // 0: not blocked yet
+  UnixMicros last_failure_at = 0;
+};
+
 // A lease on one piece of background work (the KEK re-wrap, automatic rotation, audit retention):
 // the node that holds it, until when, and the fencing token that each of that work's writes is
 // checked against (WriteTransaction::CheckLease), so a node that lost the lease writes nothing.

@@ -145,6 +145,11 @@ class ReadTransaction {
   // ---- Leases on background work ----
   // Every lease ever taken, by name (expired ones included: their holder is the last one).
   virtual Result<std::vector<LeaseRecord>> ListLeases() = 0;
+
+  // ---- Login throttling ----
+  // Inside a write on an engine with concurrent writers, the row stays locked until commit, so
+  // two nodes counting failures of one account take turns.
+  virtual Result<std::optional<LoginFailureRecord>> FindLoginFailures(const std::string& key) = 0;
 };
 
 // A write transaction. Its changes become visible and durable together when the store commits it.
@@ -223,6 +228,13 @@ class WriteTransaction : public ReadTransaction {
   // Deletes the records numbered up to `through_seq`: retention, behind a checkpoint. The tip's
   // last_checkpoint_seq keeps the numbering going even when every record is pruned.
   virtual Status PruneAudit(int64_t through_seq) = 0;
+
+  // ---- Login throttling ----
+  // Creates or replaces the row for record.key.
+  virtual Status PutLoginFailures(const LoginFailureRecord& record) = 0;
+  virtual Status DeleteLoginFailures(const std::string& key) = 0;
+  // Forgets every row whose last failure came before `before`.
+  virtual Status PruneLoginFailures(UnixMicros before) = 0;
 
   // ---- Leases on background work ----
   // Takes or renews lease `name` for `holder` until `ttl_micros` from now by the database's

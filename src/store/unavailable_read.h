@@ -50,6 +50,7 @@ class UnavailableRead : public ReadTransaction {
   Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() override { return Fail(); }
   // ---- end of key management ----
   Result<std::vector<LeaseRecord>> ListLeases() override { return Fail(); }
+  Result<std::optional<LoginFailureRecord>> FindLoginFailures(const std::string&) override { return Fail(); }
 
  private:
   Error Fail() const { return error_; }

@@ -506,9 +506,11 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
                                            const std::optional<std::string>& totp_code,
                                            const RequestContext& context) {
   static const Error kWrong = MakeError(ErrorCode::kUnauthenticated, "the username or password is wrong");
-  if (auto wait = throttle_.RetryAfter(username, context.source_ip)) {
+  auto wait = LoginRetryAfter(*store_.BeginRead(), username, context.source_ip, NowMicros());
+  if (!wait.ok()) return wait.error();
+  if (*wait) {
     Error throttled = MakeError(ErrorCode::kRateLimited,
-                                "too many failed logins: try again in " + std::to_string(*wait) + " seconds");
+                                "too many failed logins: try again in " + std::to_string(**wait) + " seconds");
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
     AuditLog::SetFailure(record, throttled);
     if (Status s = audit_.Record(std::move(record), context); !s.ok()) return s.error();
@@ -538,10 +540,13 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
     }
   }
   if (!verified) {
-    throttle_.RecordFailure(username, context.source_ip);
+    // The count and the record in one write: a failure that is not counted is not answered.
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
     AuditLog::SetFailure(record, refusal);
-    if (Status s = audit_.Record(std::move(record), context); !s.ok()) return s.error();
+    COFFER_TRY(store_.Write([&](store::WriteTransaction& txn) -> Status {
+      COFFER_TRY(CountLoginFailure(txn, username, context.source_ip, NowMicros()));
+      return audit_.Append(txn, record);
+    }));
     return refusal;
   }
   Result<IssuedToken> issued = kWrong;
@@ -568,10 +573,10 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
     record.actor_kind = identity.kind;
     for (const auto& link : *chain) record.chain_ids.push_back(link.id);
     record.token_id = issued->record.id;
+    COFFER_TRY(ClearLoginFailures(txn, username));
     return audit_.Append(txn, std::move(record));
   });
   if (!written.ok()) return written.error();
-  throttle_.RecordSuccess(username);
   return issued;
 }
 

@@ -113,7 +113,6 @@ class IdentityService {
   store::Store& store_;
   AuditLog& audit_;
   const SecondFactor& second_factor_;
-  LoginThrottle throttle_;
 };
 
 // Checks each scope is one Coffer knows; the error lists the valid ones.

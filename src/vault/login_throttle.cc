@@ -3,45 +3,55 @@
 #include <algorithm>
 
 namespace coffer::vault {
+namespace {
 
-std::optional<int> LoginThrottle::Remaining(const std::string& key, Clock::time_point now) {
-  auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.blocked_until <= now) return std::nullopt;
-  auto left = std::chrono::ceil<std::chrono::seconds>(it->second.blocked_until - now);
-  return static_cast<int>(left.count());
-}
+std::string AccountKey(const std::string& account) { return "a:" + account; }
+std::string AddressKey(const std::string& ip) { return "i:" + ip; }
 
-std::optional<int> LoginThrottle::RetryAfter(const std::string& account, const std::string& ip) {
-  std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
-  auto by_account = Remaining("a:" + account, now);
-  auto by_ip = Remaining("i:" + ip, now);
-  if (by_account && by_ip) return std::max(*by_account, *by_ip);
-  return by_account ? by_account : by_ip;
-}
-
-void LoginThrottle::Fail(Entry& entry, Clock::time_point now) {
-  ++entry.failures;
-  if (entry.failures < kFreeAttempts) return;
-  int exponent = std::min(entry.failures - kFreeAttempts, 10);
-  int delay = std::min(1 << exponent, kMaxDelaySeconds);
-  entry.blocked_until = now + std::chrono::seconds(delay);
-}
-
-void LoginThrottle::RecordFailure(const std::string& account, const std::string& ip) {
-  std::lock_guard lock(mutex_);
-  const auto now = Clock::now();
-  // Bound memory under a spray of random usernames: forget entries whose block has expired.
-  if (entries_.size() > 100000) {
-    std::erase_if(entries_, [now](const auto& kv) { return kv.second.blocked_until <= now; });
+// Seconds left of the block on `key`, if one is running.
+Result<std::optional<int>> Remaining(store::ReadTransaction& read, const std::string& key, UnixMicros now) {
+  auto row = read.FindLoginFailures(key);
+  if (!row.ok()) return row.error();
+  if (!*row || (*row)->blocked_until <= now || (*row)->last_failure_at < now - kForgetLoginFailuresAfter) {
+    return std::optional<int>();
   }
-  Fail(entries_["a:" + account], now);
-  Fail(entries_["i:" + ip], now);
+  return std::optional<int>(static_cast<int>(((*row)->blocked_until - now + 999'999) / 1'000'000));
 }
 
-void LoginThrottle::RecordSuccess(const std::string& account) {
-  std::lock_guard lock(mutex_);
-  entries_.erase("a:" + account);
+Status Fail(store::WriteTransaction& txn, const std::string& key, UnixMicros now) {
+  auto row = txn.FindLoginFailures(key);
+  if (!row.ok()) return row.error();
+  store::LoginFailureRecord r{key, 0, 0, now};
+  if (*row && (*row)->last_failure_at >= now - kForgetLoginFailuresAfter) r.failures = (*row)->failures;
+  ++r.failures;
+  if (r.failures >= kFreeLoginAttempts) {
+    const int exponent = std::min(r.failures - kFreeLoginAttempts, 10);
+    r.blocked_until = now + int64_t{std::min(1 << exponent, kMaxLoginDelaySeconds)} * 1'000'000;
+  }
+  return txn.PutLoginFailures(r);
+}
+
+}  // namespace
+
+Result<std::optional<int>> LoginRetryAfter(store::ReadTransaction& read, const std::string& account,
+                                           const std::string& ip, UnixMicros now) {
+  auto by_account = Remaining(read, AccountKey(account), now);
+  if (!by_account.ok()) return by_account.error();
+  auto by_ip = Remaining(read, AddressKey(ip), now);
+  if (!by_ip.ok()) return by_ip.error();
+  if (*by_account && *by_ip) return std::optional<int>(std::max(**by_account, **by_ip));
+  return *by_account ? *by_account : *by_ip;
+}
+
+Status CountLoginFailure(store::WriteTransaction& txn, const std::string& account, const std::string& ip,
+                         UnixMicros now) {
+  COFFER_TRY(txn.PruneLoginFailures(now - kForgetLoginFailuresAfter));
+  COFFER_TRY(Fail(txn, AccountKey(account), now));
+  return Fail(txn, AddressKey(ip), now);
+}
+
+Status ClearLoginFailures(store::WriteTransaction& txn, const std::string& account) {
+  return txn.DeleteLoginFailures(AccountKey(account));
 }
 
 }  // namespace coffer::vault

@@ -1,38 +1,30 @@
 // Slows down password guessing: after a few failures an account, and separately a source IP, must
-// wait before the next attempt, and the wait doubles with each further failure (capped). Kept in
-// memory: a restart forgets it, which costs an attacker a restart they cannot cause.
+// wait before the next attempt, and the wait doubles with each further failure (capped). Counted in
+// the store, inside the writes that record each attempt, so every node on a shared database
+// throttles the same guesses and a restart forgets none. An account or address without a failure
+// for an hour starts afresh, which also bounds the table under a spray of made-up usernames.
 #pragma once
 
-#include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "store/store.h"
 
 namespace coffer::vault {
 
-class LoginThrottle {
- public:
-  using Clock = std::chrono::steady_clock;
+inline constexpr int kFreeLoginAttempts = 5;
+inline constexpr int kMaxLoginDelaySeconds = 15 * 60;
+inline constexpr UnixMicros kForgetLoginFailuresAfter = int64_t{3600} * 1000000;
 
-  // Seconds the caller must still wait before trying `account` from `ip`, if any.
-  std::optional<int> RetryAfter(const std::string& account, const std::string& ip);
-  void RecordFailure(const std::string& account, const std::string& ip);
-  void RecordSuccess(const std::string& account);
-
-  static constexpr int kFreeAttempts = 5;
-  static constexpr int kMaxDelaySeconds = 15 * 60;
-
- private:
-  struct Entry {
-    int failures = 0;
-    Clock::time_point blocked_until{};
-  };
-  void Fail(Entry& entry, Clock::time_point now);
-  std::optional<int> Remaining(const std::string& key, Clock::time_point now);
-
-  std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;  // "a:<account>" and "i:<ip>"
-};
+// Seconds the caller must still wait before trying `account` from `ip`, if any.
+Result<std::optional<int>> LoginRetryAfter(store::ReadTransaction& read, const std::string& account,
+                                           const std::string& ip, UnixMicros now);
+// Counts a failed attempt, in the write that records it.
+Status CountLoginFailure(store::WriteTransaction& txn, const std::string& account, const std::string& ip,
+                         UnixMicros now);
+// A successful login clears the account's count (not the address's), in the write that logs it in.
+Status ClearLoginFailures(store::WriteTransaction& txn, const std::string& account);
 
 }  // namespace coffer::vault

@@ -206,5 +206,29 @@ TEST_F(PostgresNodesTest, AKekRotatedOnOneNodeIsUsedByTheOtherForReadsAndWrites)
   EXPECT_EQ(a->Call(owner, "GET", "/v0/vault/from-b").body["data"]["key"], "sk_live_from_b");
 }
 
+// Password guesses are counted across nodes: spreading them over two nodes buys no extra tries,
+// and the lockout holds on both, with the right password too.
+TEST_F(PostgresNodesTest, FailedLoginsOnBothNodesCountTogether) {
+  auto a = StartNode(dir_a_);
+  ASSERT_TRUE(a->started());
+  auto b = StartNode(dir_b_, dir_a_.path() + "/root.key");
+  ASSERT_TRUE(b->started());
+  const std::string owner = a->owner_token();
+  const json dana = {{"username", "dana"}, {"password", "dana's long password"}, {"role", "member"}};
+  ASSERT_EQ(a->Call(owner, "POST", "/v0/humans", dana).status, 201);
+  // Four wrong guesses on each node: five free attempts in all, so the lockout starts on the way.
+  std::vector<long> answers;
+  for (int i = 0; i < 8; ++i) {
+    CofferServer& node = i % 2 == 0 ? *a : *b;
+    const json guess = {{"username", "dana"}, {"password", "guess-" + std::to_string(i)}};
+    answers.push_back(node.Call("", "POST", "/v0/auth/login", guess).status);
+  }
+  EXPECT_EQ(answers.front(), 401);
+  EXPECT_EQ(answers.back(), 429) << "guesses spread over two nodes were not counted together";
+  const json right = {{"username", "dana"}, {"password", "dana's long password"}};
+  EXPECT_EQ(a->Call("", "POST", "/v0/auth/login", right).status, 429);
+  EXPECT_EQ(b->Call("", "POST", "/v0/auth/login", right).status, 429);
+}
+
 }  // namespace
 }  // namespace coffer::testing

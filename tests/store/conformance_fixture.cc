@@ -207,6 +207,9 @@ class Dumper {
     for (const auto& k : Get(read_.ListKekStates(), "kek states")) line("kek state", k.org_id, k.version, k.encryptions);
     for (const auto& p : Get(read_.ListPendingRootWraps(), "pending")) line("pending", p.kind, p.org_id, p.version, Hex(p.wrapped));
     for (const auto& l : Get(read_.ListLeases(), "leases")) line("lease", l.name, l.holder, l.token, l.expires_at);
+    if (auto f = Get(read_.FindLoginFailures("a:alice"), "login failures")) {
+      line("login failures", f->key, f->failures, f->blocked_until, f->last_failure_at);
+    }
     std::vector<std::string> with_totp;
     for (const auto& h : Get(read_.ListHumansWithTotp(), "totp")) with_totp.push_back(h.identity_id);
     std::sort(with_totp.begin(), with_totp.end());

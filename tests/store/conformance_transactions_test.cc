@@ -83,6 +83,7 @@ std::vector<WriteMethod> EveryWriteMethod() {
        }},
       {"SetKekEncryptions", [](auto& t) { return t.SetKekEncryptions("org_a", 1, 500); }},
       {"AddKekEncryptions", [](auto& t) { return t.AddKekEncryptions("org_a", 1, 7); }},
+      {"PutLoginFailures", [](auto& t) { return t.PutLoginFailures(LoginFailureRecord{"a:alice", 2, 0, kT0}); }},
       {"AcquireLease",
        [](auto& t) {
          auto lease = t.AcquireLease("keys.rewrap", "node-a", 60'000'000);

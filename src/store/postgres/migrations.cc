@@ -181,6 +181,16 @@ CREATE TABLE leases (
   expires_at BIGINT NOT NULL
 );
 )sql",
+      // 3: failed logins per account and per source address, so every node throttles the same guesses.
+      R"sql(
+CREATE TABLE login_failures (
+  key             TEXT COLLATE "C" PRIMARY KEY,
+  failures        INTEGER NOT NULL,
+  blocked_until   BIGINT NOT NULL,
+  last_failure_at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_by_last ON login_failures(last_failure_at);
+)sql",
   };
   return kMigrations;
 }

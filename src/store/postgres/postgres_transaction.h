@@ -111,6 +111,11 @@ class PostgresTransaction : public WriteTransaction {
                                                   int64_t ttl_micros) override;
   Status CheckLease(const LeaseRecord& lease) override;
   Status ReleaseLease(const LeaseRecord& lease) override;
+  // ---- Login throttling, in postgres_throttle_queries.cc ----
+  Result<std::optional<LoginFailureRecord>> FindLoginFailures(const std::string& key) override;
+  Status PutLoginFailures(const LoginFailureRecord& record) override;
+  Status DeleteLoginFailures(const std::string& key) override;
+  Status PruneLoginFailures(UnixMicros before) override;
 
   // After a rollback (to a savepoint or of everything) what this transaction remembers of the
   // rows it wrote may be undone, and a lock taken since the savepoint is released: forget it.

@@ -203,6 +203,16 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 );
 )sql",
+      // 9: failed logins per account and per source address, counted in the store like the rest.
+      R"sql(
+CREATE TABLE login_failures (
+  key             TEXT PRIMARY KEY,
+  failures        INTEGER NOT NULL,
+  blocked_until   INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL
+);
+CREATE INDEX login_failures_by_last ON login_failures(last_failure_at);
+)sql",
   };
   return kMigrations;
 }

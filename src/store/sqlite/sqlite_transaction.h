@@ -88,6 +88,11 @@ class SqliteTransaction : public WriteTransaction {
                                                   int64_t ttl_micros) override;
   Status CheckLease(const LeaseRecord& lease) override;
   Status ReleaseLease(const LeaseRecord& lease) override;
+  // ---- Login throttling, in sqlite_throttle_queries.cc ----
+  Result<std::optional<LoginFailureRecord>> FindLoginFailures(const std::string& key) override;
+  Status PutLoginFailures(const LoginFailureRecord& record) override;
+  Status DeleteLoginFailures(const std::string& key) override;
+  Status PruneLoginFailures(UnixMicros before) override;
 
   // After a rollback (to a savepoint or of everything) what this transaction remembers of the
   // rows it wrote may be undone: forget it.
