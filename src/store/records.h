@@ -236,4 +236,26 @@ struct LeaseRecord {
   UnixMicros expires_at = 0;  // by the database's clock, which every node shares
 };
 
+// ---- Moving between engines ----
+
+// Rows per kind in one store: a copy is whole when the target's equal the source's.
+struct StoreRowCounts {
+  int64_t orgs = 0;
+  int64_t keks = 0;
+  int64_t identities = 0;
+  int64_t humans = 0;
+  int64_t tokens = 0;
+  int64_t grants = 0;
+  int64_t credentials = 0;
+  int64_t credential_versions = 0;
+  int64_t rewrap_jobs = 0;
+  int64_t key_events = 0;
+  int64_t pending_root_wraps = 0;
+  int64_t audit_records = 0;
+  int64_t audit_keys = 0;
+  int64_t audit_checkpoints = 0;
+
+  bool operator==(const StoreRowCounts&) const = default;
+};
+
 }  // namespace coffer::store

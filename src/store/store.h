@@ -125,6 +125,23 @@ class ReadTransaction {
   virtual Result<std::vector<PendingRootWrapRecord>> ListPendingRootWraps() = 0;
   // ---- end of key management reads ----
 
+  // ---- Moving between engines ----
+  // What a faithful copy of a whole store reads (store/store_copy.h: `coffer migrate`), beyond
+  // the methods above. Not for the request path: these walk whole tables.
+  //
+  // Every stored version of every credential (history included; pruned versions are gone),
+  // blobs included, ordered by credential id, then version: the versions after
+  // (after_credential_id, after_version) in that order, at most `limit`. Start from ("", 0).
+  // info.created_at is the credential's, info.updated_at the version's.
+  virtual Result<std::vector<CredentialRecord>> ScanCredentialVersions(const std::string& after_credential_id,
+                                                                       int after_version, int limit) = 0;
+  // Every key event of an org, in the order they were inserted (LatestKeyEvents' "last" is the
+  // last of these per kind).
+  virtual Result<std::vector<KeyEventRecord>> ListKeyEvents(const std::string& org_id) = 0;
+  // How many rows of each kind the store holds: whether it is empty, and whether a copy is whole.
+  virtual Result<StoreRowCounts> CountRows() = 0;
+  // ---- end of moving between engines (reads) ----
+
   // ---- Audit trail ----
   // Inside a write: the tip as that write leaves it so far (its own appends included), and no
   // other writer can append until it commits (see the audit chain in the contract above).
@@ -216,6 +233,17 @@ class WriteTransaction : public ReadTransaction {
   virtual Status PutRewrapJob(const RewrapJobRecord& job) = 0;
   virtual Status InsertKeyEvent(const KeyEventRecord& event) = 0;
   // ---- end of key management writes ----
+
+  // ---- Moving between engines ----
+  // Stores one credential version exactly as it was read from another store: its number, type,
+  // metadata, times and blob byte for byte (its KEK version follows the blob's header). The
+  // credential row (id, partition, name, created_at) is created with the first version imported
+  // for it; the highest version imported becomes current. Unlike PutCredentialVersion, versions
+  // need not follow one another and nothing is pruned. kConflict when that version is stored
+  // already, when the id belongs to a credential in another partition or under another name, or
+  // when the name is taken by another credential.
+  virtual Status ImportCredentialVersion(const CredentialRecord& record) = 0;
+  // ---- end of moving between engines (writes) ----
 
   // ---- Audit trail ----
   // Stores `record` as given, its seq included (numbered from ReadAuditChainTip in this write);

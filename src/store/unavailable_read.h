@@ -27,6 +27,9 @@ class UnavailableRead : public ReadTransaction {
   Result<std::optional<HumanRecord>> FindHumanByUsername(const std::string&) override { return Fail(); }
   Result<std::optional<HumanRecord>> FindHumanByIdentity(const std::string&) override { return Fail(); }
   Result<std::vector<HumanRecord>> ListHumansWithTotp() override { return Fail(); }
+  Result<std::vector<CredentialRecord>> ScanCredentialVersions(const std::string&, int, int) override { return Fail(); }
+  Result<std::vector<KeyEventRecord>> ListKeyEvents(const std::string&) override { return Fail(); }
+  Result<StoreRowCounts> CountRows() override { return Fail(); }
   Result<AuditChainTip> ReadAuditChainTip() override { return Fail(); }
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery&) override { return Fail(); }
   Result<std::vector<AuditRecord>> ScanAudit(int64_t, int) override { return Fail(); }

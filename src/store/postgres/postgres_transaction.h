@@ -93,6 +93,13 @@ class PostgresTransaction : public WriteTransaction {
   Status PutRewrapJob(const RewrapJobRecord& job) override;
   Status InsertKeyEvent(const KeyEventRecord& event) override;
 
+  // ---- Moving between engines, in postgres_move_queries.cc ----
+  Result<std::vector<CredentialRecord>> ScanCredentialVersions(const std::string& after_credential_id,
+                                                               int after_version, int limit) override;
+  Result<std::vector<KeyEventRecord>> ListKeyEvents(const std::string& org_id) override;
+  Result<StoreRowCounts> CountRows() override;
+  Status ImportCredentialVersion(const CredentialRecord& record) override;
+
   // ---- Audit trail, in postgres_audit_queries.cc ----
   Result<AuditChainTip> ReadAuditChainTip() override;
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;

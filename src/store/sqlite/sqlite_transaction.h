@@ -71,6 +71,13 @@ class SqliteTransaction : public WriteTransaction {
   Status InsertKeyEvent(const KeyEventRecord& event) override;
   // ---- end of key management ----
 
+  // ---- Moving between engines, in sqlite_move_queries.cc ----
+  Result<std::vector<CredentialRecord>> ScanCredentialVersions(const std::string& after_credential_id,
+                                                               int after_version, int limit) override;
+  Result<std::vector<KeyEventRecord>> ListKeyEvents(const std::string& org_id) override;
+  Result<StoreRowCounts> CountRows() override;
+  Status ImportCredentialVersion(const CredentialRecord& record) override;
+
   Result<AuditChainTip> ReadAuditChainTip() override;
   Result<std::vector<AuditRecord>> QueryAudit(const AuditQuery& query) override;
   Result<std::vector<AuditRecord>> ScanAudit(int64_t after_seq, int limit) override;
