@@ -80,6 +80,9 @@ class AuditLog {
   // checking every checkpoint's signature on the way. The chain spans every org, so this is for
   // owners and admins of the server's first org (audit:read).
   Result<VerifyReport> Verify(const Principal& caller) const;
+  // The same walk without a caller, for offline tools that opened the root key themselves with
+  // the server stopped (`coffer migrate` checks its copy with it). Never reachable from a request.
+  VerifyReport VerifyOffline() const { return VerifyChain(); }
 
   // Retention: deletes the records older than `cutoff`, but only after the chain up to them
   // verifies, and only behind a signed checkpoint of the last one deleted, so the rest still
