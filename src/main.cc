@@ -9,6 +9,7 @@
 #include "cli/key_commands.h"
 #include "cli/mcp_command.h"
 #include "cli/vault_commands.h"
+#include "server/migrate_command.h"
 #include "server/rotate_root_command.h"
 #include "server/serve_command.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   coffer::cli::AddAuditCommands(app);
   coffer::cli::AddKeyCommands(app);          // after AddVaultCommands: adds `vault rotate`
   coffer::server::AddRotateRootCommand(app);  // after AddKeyCommands: adds `keys rotate-root`
+  coffer::server::AddMigrateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
