@@ -34,6 +34,7 @@ struct MigrateOptions {
   // parameters (root.kdf), as `coffer serve --data-dir` does. A SQLite source's own directory
   // serves instead.
   std::string data_dir = "./coffer-data";
+  bool data_dir_flag = false;  // --data-dir given on the command line (not only COFFER_DATA_DIR)
   RootKeyOptions root_key;
   int batch = 500;
 };
@@ -187,7 +188,6 @@ int RunMigrate(const MigrateOptions& o) {
   setrlimit(RLIMIT_CORE, &none);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!crypto::InitCrypto()) return cli::Fail(cli::kExitError, "cannot initialise the crypto library");
-  if (o.batch < 1) return cli::Fail(cli::kExitUsage, "--batch must be at least 1");
 
   auto from = ParseEnd("--from", o.from);
   if (!from.ok()) return Fail(from.error());
@@ -195,6 +195,11 @@ int RunMigrate(const MigrateOptions& o) {
   if (!to.ok()) return Fail(to.error());
   if (from->location == to->location || (!from->postgres && !to->postgres && SameDirectory(from->dir, to->dir))) {
     return cli::Fail(cli::kExitUsage, "--from and --to name the same store: --to must be another, empty one");
+  }
+
+  if (!from->postgres && o.data_dir_flag) {
+    return cli::Fail(cli::kExitUsage, "--data-dir is for a PostgreSQL source: a SQLite source's root key is found in "
+                                      "its own directory (or give --root-key-file)");
   }
 
   // A SQLite directory is held for the whole run: no server starts on either end meanwhile, and
@@ -383,16 +388,21 @@ void AddMigrateCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--to", options->to, "Target, empty: a data directory (SQLite) or postgres://USER@HOST:PORT/DB")
       ->required();
-  cmd->add_option("--data-dir", options->data_dir,
+  CLI::Option* data_dir = cmd->add_option("--data-dir", options->data_dir,
                   "For a PostgreSQL source: a node's data directory, where its root key file or passphrase "
                   "parameters are (env COFFER_DATA_DIR)")
       ->capture_default_str();
   AddRootKeyFlags(cmd, options->root_key);
-  cmd->add_option("--batch", options->batch, "Rows read at a time from the source")->capture_default_str();
+  cmd->add_option("--batch", options->batch, "Credential versions or audit records read at a time from the source")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   cmd->footer(
       "PostgreSQL passwords come from the URL, PGPASSFILE or COFFER_STORE_PASSWORD (both ends, when both are "
       "PostgreSQL), and are never printed.");
-  cmd->callback([options] { std::exit(RunMigrate(*options)); });
+  cmd->callback([options, data_dir] {
+    options->data_dir_flag = data_dir->count() > 0;
+    std::exit(RunMigrate(*options));
+  });
 }
 
 }  // namespace coffer::server
