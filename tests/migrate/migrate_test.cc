@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "coffer_process.h"
+#include "crypto/totp.h"
 #include "pg_test_support.h"
 
 namespace coffer::testing {
@@ -29,8 +31,15 @@ struct Expected {
   std::map<std::string, std::string> others;
   std::string owner_token, child_token, revoked_token, child_id;
   std::vector<std::pair<int64_t, std::string>> audit;  // (seq, id) of every record
-  int64_t first_seq = 0;
+  std::string totp_code;  // the next window's code for dana's second factor, not used yet
 };
+
+// The code an authenticator app shows `offset_seconds` from now for a base32 `secret`.
+std::string AppCode(const std::string& secret, int64_t offset_seconds) {
+  auto code = crypto::TotpFromBase32(secret, std::time(nullptr) + offset_seconds, crypto::TotpParams{});
+  EXPECT_TRUE(code.ok());
+  return code.ok() ? code->code : "";
+}
 
 class MigrateTest : public PostgresTest {
  protected:
@@ -117,6 +126,14 @@ class MigrateTest : public PostgresTest {
     EXPECT_EQ(session.status, 200) << session.body.dump();
     EXPECT_EQ(server.Call(session.body["token"], "POST", "/v0/humans",
                           json{{"username", "dana"}, {"password", "dana's long password"}, {"role", "member"}}).status, 201);
+    // Dana's second factor, confirmed: its key is wrapped under the root key.
+    auto dana = server.Call("", "POST", "/v0/auth/login", json{{"username", "dana"}, {"password", "dana's long password"}});
+    EXPECT_EQ(dana.status, 200) << dana.body.dump();
+    auto enrolled = server.Call(dana.body["token"], "POST", "/v0/me/2fa");
+    EXPECT_EQ(enrolled.status, 201) << enrolled.body.dump();
+    const std::string secret = enrolled.body["secret"];
+    EXPECT_EQ(server.Call(dana.body["token"], "POST", "/v0/me/2fa/confirm", json{{"code", AppCode(secret, 0)}}).status, 200);
+    e.totp_code = AppCode(secret, 30);
     e.audit = AllAudit(server, owner);
     EXPECT_GT(e.audit.size(), 10u) << "enough records to pass a checkpoint";
     server.Stop();
@@ -124,7 +141,9 @@ class MigrateTest : public PostgresTest {
   }
 
   // Everything the source held, read back over HTTP from `server`.
-  void ExpectEverything(const CofferServer& server, const Expected& e) {
+  // `first`: the first copy, where dana's next code is used once; the later copy carries the
+  // step it was used at, so it is refused as a replay there.
+  void ExpectEverything(const CofferServer& server, const Expected& e, bool first) {
     for (const auto& [v, value] : e.stripe) {
       auto read = server.Call(e.owner_token, "GET", "/v0/vault/stripe?version=" + std::to_string(v));
       ASSERT_EQ(read.status, 200) << "version " << v << ": " << read.body.dump();
@@ -145,8 +164,18 @@ class MigrateTest : public PostgresTest {
     auto grants = server.Call(e.owner_token, "GET", "/v0/identities/" + e.child_id + "/grants");
     EXPECT_EQ(grants.status, 200) << grants.body.dump();
     EXPECT_NE(grants.body.dump().find("github"), std::string::npos) << grants.body.dump();
-    EXPECT_EQ(server.Call("", "POST", "/v0/auth/login", json{{"username", "dana"}, {"password", "dana's long password"}}).status,
-              200) << "password hashes are copied";
+    const json dana = {{"username", "dana"}, {"password", "dana's long password"}};
+    auto without = server.Call("", "POST", "/v0/auth/login", dana);
+    EXPECT_EQ(without.status, 401) << "the confirmed second factor is copied: " << without.body.dump();
+    json with = dana;
+    with["totp"] = e.totp_code;
+    if (first) {
+      EXPECT_EQ(server.Call("", "POST", "/v0/auth/login", with).status, 200) << "the password hash and TOTP key open";
+    }
+    auto replayed = server.Call("", "POST", "/v0/auth/login", with);
+    EXPECT_EQ(replayed.status, 401);
+    EXPECT_NE(replayed.body.dump().find("already used"), std::string::npos) << "the last step is copied: "
+                                                                           << replayed.body.dump();
     EXPECT_EQ(server.Call("", "POST", "/v0/auth/login", json{{"username", "owner"}, {"password", "correct horse battery"}}).status,
               200);
 
@@ -188,7 +217,7 @@ TEST_F(MigrateTest, SqliteToPostgresAndBackKeepsEveryValueVersionTokenPersonAndR
     options.extra_args = {"--store", url_, "--root-key-file", source.path() + "/root.key"};
     CofferServer pg(node.path(), options);
     ASSERT_TRUE(pg.started()) << pg.stderr_text();
-    ExpectEverything(pg, e);
+    ExpectEverything(pg, e, /*first=*/true);
     // And it still takes writes, numbered after the copied chain.
     EXPECT_EQ(pg.Call(e.owner_token, "PUT", "/v0/vault/on-postgres", json{{"type", "API_KEY"}, {"data", {{"key", "pg"}}}}).status, 201);
     pg.Stop();
@@ -203,7 +232,7 @@ TEST_F(MigrateTest, SqliteToPostgresAndBackKeepsEveryValueVersionTokenPersonAndR
   EXPECT_EQ(ReadFile(back.path() + "/data/root.key"), ReadFile(source.path() + "/root.key"));
   CofferServer sqlite(back.path() + "/data");
   ASSERT_TRUE(sqlite.started()) << sqlite.stderr_text();
-  ExpectEverything(sqlite, e);
+  ExpectEverything(sqlite, e, /*first=*/false);
   EXPECT_EQ(sqlite.Call(e.owner_token, "GET", "/v0/vault/on-postgres").body["data"]["key"], "pg");
 }
 
@@ -279,6 +308,9 @@ TEST_F(MigrateTest, BadInputGetsAClearErrorAndTheUsageExitCode) {
   auto file = Migrate({"--from", source.path() + "/coffer.db", "--to", url_});
   EXPECT_EQ(file.exit_code, 2) << file.err;
   EXPECT_NE(file.err.find("data directory"), std::string::npos) << file.err;
+  auto stray = Migrate({"--from", source.path(), "--to", url_, "--data-dir", source.path()});
+  EXPECT_EQ(stray.exit_code, 2) << stray.err;
+  EXPECT_NE(stray.err.find("--data-dir is for a PostgreSQL source"), std::string::npos) << stray.err;
   TempDir other_key;
   auto wrong_key = Migrate({"--from", source.path(), "--to", url_, "--root-key-file", other_key.path() + "/none.key"});
   EXPECT_NE(wrong_key.exit_code, 0);
