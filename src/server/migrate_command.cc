@@ -397,7 +397,8 @@ void AddMigrateCommand(CLI::App& app) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->footer(
-      "PostgreSQL passwords come from the URL, PGPASSFILE or COFFER_STORE_PASSWORD (both ends, when both are "
+      "The root key file defaults to SRC/root.key for a SQLite source and to <--data-dir>/root.key for a PostgreSQL "
+      "one. PostgreSQL passwords come from the URL, PGPASSFILE or COFFER_STORE_PASSWORD (both ends, when both are "
       "PostgreSQL), and are never printed.");
   cmd->callback([options, data_dir] {
     options->data_dir_flag = data_dir->count() > 0;
