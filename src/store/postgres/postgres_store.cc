@@ -87,6 +87,15 @@ std::unique_ptr<ReadTransaction> PostgresStore::BeginRead() {
 Status PostgresStore::WriteSession::Begin() {
   txn_.reset();
   COFFER_TRY(BeginOn(*conn_, "BEGIN ISOLATION LEVEL READ COMMITTED"));
+  // The audit tip first, before any row a piece of work locks: nearly every group appends to the
+  // chain, and one that took it after locking a credential could wait on another node's group
+  // that holds the tip and wants that credential, a deadlock. Taken first, the nodes' groups
+  // simply take turns.
+  auto locked = conn_->Query("take the write turn", "SELECT 1 FROM audit_tip FOR UPDATE");
+  if (!locked.ok()) {
+    Rollback();
+    return locked.error();
+  }
   txn_.emplace(*conn_, /*writing=*/true);
   return Status::Ok();
 }

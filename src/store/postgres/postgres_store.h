@@ -30,7 +30,9 @@ namespace coffer::store::postgres {
 
 struct PostgresOptions {
   ConnectionConfig connection;
-  size_t max_idle_readers = 16;  // idle read connections kept for reuse; more are closed
+  // Idle read connections kept for reuse; more are closed. As many as the server's worker
+  // threads, which are the most reads at once: with fewer, every read beyond them connected anew.
+  size_t max_idle_readers = 64;
 };
 
 class PostgresStore : public Store {

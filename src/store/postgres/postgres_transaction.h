@@ -5,9 +5,10 @@
 //
 // What is serialised how, now that several nodes write at once (SQLite's single writer gave all
 // of this for free; here each node has its own writer, all on READ COMMITTED):
-//  - The audit chain: ReadAuditChainTip in a write transaction locks the one-row audit_tip
-//    (SELECT ... FOR UPDATE) and holds it to COMMIT, so the nodes' groups take turns numbering
-//    records and the chain stays one, gapless. AppendAudit and PruneAudit keep the row current.
+//  - The audit chain: every write group locks the one-row audit_tip (SELECT ... FOR UPDATE) as
+//    its first statement (PostgresStore::WriteSession::Begin) and holds it to COMMIT, so the
+//    nodes' groups take turns, number records into one gapless chain, and never deadlock on rows
+//    they lock in different orders. AppendAudit and PruneAudit keep the row current.
 //    Outside a write transaction the tip is read without locking.
 //  - PutCredentialVersion: a new credential relies on UNIQUE (org, identity, name), a new version
 //    on a conditional UPDATE of current_version (re-checked by PostgreSQL after waiting for the
