@@ -616,4 +616,8 @@ main() {
   write_report
 }
 
-main "$@"
+# bench/postgres.sh sources this file for its helpers (processes, wrk, the
+# identities, the report's arithmetic); only a direct run measures.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
