@@ -19,7 +19,8 @@ packages=(
   # nothing is linked); SoftHSM2 and pkcs11-tool (opensc) for the test that makes its own token
   libp11-kit-dev softhsm2 opensc
   # PostgreSQL, the store for many nodes: libpq to build against, and the server, which the tests
-  # start themselves on loopback (tests/postgres/pg_cluster.sh); python3 picks its free port
+  # start themselves on loopback (tests/postgres/pg_cluster.sh); python3 picks its free port.
+  # The server package (postgresql-NN) also ships pgbench, which bench/postgres.sh runs.
   libpq-dev postgresql python3
 )
 
