@@ -193,13 +193,20 @@ start_postgres() {
   # Every new connection leaves one line in the server log, so each cell can
   # say how many connections the nodes (or pgbench) opened during it: a pool
   # that closes and reopens connections pays a fork and a SCRAM exchange each.
-  pg_env psql -XAtq -d postgres -c "ALTER SYSTEM SET log_connections = on" -c "SELECT pg_reload_conf()" >/dev/null
+  # log_lock_waits names every lock wait that outlasts deadlock_timeout (1 s),
+  # the moment PostgreSQL checks for a deadlock: both show writes from two nodes
+  # getting in each other's way.
+  pg_env psql -XAtq -d postgres -c "ALTER SYSTEM SET log_connections = on" \
+    -c "ALTER SYSTEM SET log_lock_waits = on" -c "SELECT pg_reload_conf()" >/dev/null
   log "PostgreSQL $PG_VERSION on 127.0.0.1:$PG_PORT, cluster in $PG_CLUSTER"
 }
 
 # pg_connections DATABASE: connections authorised to DATABASE so far.
-pg_connections() {
-  { grep -c "connection authorized: user=coffer database=$1\b" "$PG_CLUSTER/server.log" || true; } | head -n 1
+pg_connections() { pg_log_count "connection authorized: user=coffer database=$1\b"; }
+
+# pg_log_count PATTERN: lines of the server log so far that match PATTERN.
+pg_log_count() {
+  { grep -c "$1" "$PG_CLUSTER/server.log" || true; } | head -n 1
 }
 
 # identities_on CONFIG URL OWNER_TOKEN: bench-agent, its credential and its
@@ -326,7 +333,7 @@ store_counters() {
   echo "$total"
 }
 
-declare -A RPS P99_US ERRORS CPU_COFFER CPU_PG CPU_LB PER_COMMIT PG_CONNECTS
+declare -A RPS P99_US ERRORS CPU_COFFER CPU_PG CPU_LB PER_COMMIT PG_CONNECTS PG_TROUBLE
 
 # measure_coffer CONFIG WORKLOAD C [DURATION]: one wrk cell, with the CPU that
 # coffer, the cluster and the load balancer spent on it.
@@ -340,7 +347,9 @@ measure_coffer() {
     writes0="$(store_counters "$config" writes)"; commits0="$(store_counters "$config" commits)"
   fi
   RAW_LABEL="${CONFIG_NAME[$config]} $workload"
-  local connects0; connects0="$(pg_connections "$PG_DATABASE")"
+  local connects0 deadlocks0 waits0
+  connects0="$(pg_connections "$PG_DATABASE")"
+  deadlocks0="$(pg_log_count 'ERROR:  deadlock detected')"; waits0="$(pg_log_count 'still waiting for')"
   # shellcheck disable=SC2086  # CONFIG_PIDS holds a list of pids
   tree_ticks ${CONFIG_PIDS[$config]}; coffer0=$TICKS
   tree_ticks "$PG_POSTMASTER_PID"; pg0=$TICKS
@@ -352,6 +361,11 @@ measure_coffer() {
   tree_ticks "$LB_PID"; local lb1=$TICKS
   [[ "$duration" == "$DURATION" ]] || return 0  # a warm-up
   PG_CONNECTS[$key]=$(( $(pg_connections "$PG_DATABASE") - connects0 ))
+  local deadlocks waits
+  deadlocks=$(( $(pg_log_count 'ERROR:  deadlock detected') - deadlocks0 ))
+  waits=$(( $(pg_log_count 'still waiting for') - waits0 ))
+  PG_TROUBLE[$key]=""
+  ((deadlocks + waits == 0)) || PG_TROUBLE[$key]=" (PostgreSQL: $deadlocks deadlocks, $waits lock waits > 1 s)"
   requests="$(field requests "$result")"
   RPS[$key]="$(field rps "$result")"
   P99_US[$key]="$(field p99_us "$result")"
@@ -364,7 +378,7 @@ measure_coffer() {
       -v k="$(store_counters "$config" commits)" -v k0="$commits0" \
       'BEGIN { if (w0 != "" && k0 != "" && k > k0) printf "%.1f", (w - w0) / (k - k0); else print "n/a" }')"
   fi
-  log "  ${CONFIG_NAME[$config]} $workload c=$c -> ${RPS[$key]} req/s, p99 ${P99_US[$key]} us, errors ${ERRORS[$key]}, CPU/req coffer ${CPU_COFFER[$key]} us, PostgreSQL ${CPU_PG[$key]} us, nginx ${CPU_LB[$key]} us, new PostgreSQL connections ${PG_CONNECTS[$key]}"
+  log "  ${CONFIG_NAME[$config]} $workload c=$c -> ${RPS[$key]} req/s, p99 ${P99_US[$key]} us, errors ${ERRORS[$key]}, CPU/req coffer ${CPU_COFFER[$key]} us, PostgreSQL ${CPU_PG[$key]} us, nginx ${CPU_LB[$key]} us, new PostgreSQL connections ${PG_CONNECTS[$key]}${PG_TROUBLE[$key]}"
 }
 
 # measure_pgbench C [DURATION]: pgbench's built-in simple-update script (-N:
@@ -472,7 +486,7 @@ postgres_table() {
         printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s us | %s | %s | %s | %s | %s |\n' \
           "$([[ $workload == GET ]] && echo "audited GET" || echo "durable PUT")" "${CONFIG_NAME[$config]}" "$c" \
           "$(fmt_int "${RPS[$key]}")" "$(fmt_ms "${P99_US[$key]}")" "$vs_sqlite" "$vs_pgbench" "$per_commit" \
-          "${CPU_COFFER[$key]}" "$pg" "$lb" "$total" "$connects" "${ERRORS[$key]}"
+          "${CPU_COFFER[$key]}" "$pg" "$lb" "$total" "$connects" "${ERRORS[$key]}${PG_TROUBLE[$key]:-}"
       done
     done
   done
