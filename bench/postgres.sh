@@ -84,7 +84,7 @@ cleanup_all() {
 
 CLK_TCK="$(getconf CLK_TCK)"
 TICKS=0
-ZOMBIES=0
+UNSTABLE=0
 
 # add_ticks PID WITH_REAPED: adds PID's utime+stime (all its threads, in clock
 # ticks) to TICKS, and with WITH_REAPED=1 also the CPU of its children that have
@@ -92,13 +92,13 @@ ZOMBIES=0
 add_ticks() {
   local line
   local -a f
-  { read -r line </proc/"$1"/stat; } 2>/dev/null || return 0
+  { read -r line </proc/"$1"/stat; } 2>/dev/null || { UNSTABLE=1; return 0; }
   # Fields after "pid (comm) ": f[0] is field 3 (state), so utime (14) is f[11].
   line="${line##*) }"
   read -r -a f <<<"$line"
   TICKS=$((TICKS + f[11] + f[12]))
   if (($2)); then TICKS=$((TICKS + f[13] + f[14])); fi
-  [[ "${f[0]}" == Z ]] && ZOMBIES=1
+  [[ "${f[0]}" == Z ]] && UNSTABLE=1
   return 0
 }
 
@@ -107,24 +107,35 @@ add_ticks() {
 # every backend (including those the coffer pools closed since), the WAL writer,
 # the checkpointer; for nginx, its workers.
 #
-# A child that has exited but is not yet reaped (a zombie: a backend whose
-# client just disconnected) shows no CPU of its own, and its parent's cutime
-# does not have it yet either: wait (up to 1 s) until the parent has reaped it.
-tree_ticks() {
-  local pid child children attempt
+# Backends exit all the time (a pool closing a connection, pgbench's clients at
+# the end of a run), and a snapshot taken while one does would lose its CPU
+# (read as a child, gone, then not yet in the parent's cutime) or count it
+# twice, or see a zombie, whose CPU is neither its own nor its parent's yet. So
+# the children are read, then the parent, then the children's list again, and
+# the snapshot is retried (for up to 1 s) unless nothing changed meanwhile.
+children_of() {
+  local file out=""
   local -a kids
+  for file in /proc/"$1"/task/*/children; do
+    # The file has no trailing newline, so read "fails" even when it read pids.
+    kids=()
+    { read -r -a kids <"$file"; } 2>/dev/null || true
+    out+="${kids[*]} "
+  done
+  CHILDREN="$out"
+}
+tree_ticks() {
+  local pid child attempt before
   for ((attempt = 0; attempt < 20; attempt++)); do
-    TICKS=0; ZOMBIES=0
+    TICKS=0; UNSTABLE=0
     for pid; do
+      children_of "$pid"; before="$CHILDREN"
+      for child in $before; do add_ticks "$child" 0; done
       add_ticks "$pid" 1
-      for children in /proc/"$pid"/task/*/children; do
-        # The file has no trailing newline, so read "fails" even when it read pids.
-        kids=()
-        { read -r -a kids <"$children"; } 2>/dev/null || true
-        for child in "${kids[@]}"; do add_ticks "$child" 0; done
-      done
+      children_of "$pid"
+      [[ "$CHILDREN" == "$before" ]] || UNSTABLE=1
     done
-    ((ZOMBIES)) || return 0
+    ((UNSTABLE)) || return 0
     sleep 0.05
   done
 }
