@@ -3,6 +3,7 @@
 // index with Text, OptionalText, Int, OptionalInt and Blob (booleans as integers).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/credential.h"
@@ -12,6 +13,20 @@
 #include "store/word_list.h"
 
 namespace coffer::store {
+
+// A KEK version column that is NULL for a blob whose header this Coffer cannot read.
+template <class Row>
+std::optional<uint32_t> ReadOptionalKekVersion(const Row& row, int column) {
+  auto value = row.OptionalInt(column);
+  if (!value) return std::nullopt;
+  return static_cast<uint32_t>(*value);
+}
+
+// Columns: org_id, kind, kek_version, detail, at.
+template <class Row>
+KeyEventRecord ReadKeyEvent(const Row& row) {
+  return KeyEventRecord{row.Text(0), row.Text(1), ReadOptionalKekVersion(row, 2), row.Text(3), row.Int(4)};
+}
 
 // Columns: id, org_id, parent_id, name, kind, role, scopes, created_by, created_at, revoked_at, reveal.
 template <class Row>

@@ -4,17 +4,9 @@
 #include "store/postgres/postgres_queries.h"
 #include "store/postgres/postgres_transaction.h"
 #include "store/postgres/row_readers.h"
+#include "store/record_readers.h"
 
 namespace coffer::store::postgres {
-namespace {
-
-std::optional<uint32_t> OptionalVersion(const Row& row, int column) {
-  auto value = row.OptionalInt(column);
-  if (!value) return std::nullopt;
-  return static_cast<uint32_t>(*value);
-}
-
-}  // namespace
 
 Result<std::vector<KekStateRecord>> PostgresTransaction::ListKekStates() {
   return AllRows<KekStateRecord>(
@@ -38,7 +30,7 @@ Result<std::vector<DekUsageRecord>> PostgresTransaction::CountDeksByKek(const st
                   "ON c.id = v.credential_id WHERE c.org_id = $1 GROUP BY v.kek_version "
                   "ORDER BY v.kek_version NULLS FIRST",
                   Params().Text(org_id)),
-      [](const Row& row) { return DekUsageRecord{OptionalVersion(row, 0), row.Int(1)}; });
+      [](const Row& row) { return DekUsageRecord{ReadOptionalKekVersion(row, 0), row.Int(1)}; });
 }
 
 Result<std::vector<SealedVersionRecord>> PostgresTransaction::ListVersionsBelowKek(const std::string& org_id,
@@ -85,7 +77,7 @@ Result<std::vector<KeyEventRecord>> PostgresTransaction::LatestKeyEvents(const s
                   "WHERE id IN (SELECT MAX(id) FROM key_events WHERE org_id = $1 GROUP BY kind) ORDER BY id",
                   Params().Text(org_id)),
       [](const Row& row) {
-        return KeyEventRecord{row.Text(0), row.Text(1), OptionalVersion(row, 2), row.Text(3), row.Int(4)};
+        return ReadKeyEvent(row);
       });
 }
 

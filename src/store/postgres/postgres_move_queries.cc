@@ -8,15 +8,6 @@
 #include "store/record_readers.h"
 
 namespace coffer::store::postgres {
-namespace {
-
-std::optional<uint32_t> OptionalVersion(const Row& row, int column) {
-  auto value = row.OptionalInt(column);
-  if (!value) return std::nullopt;
-  return static_cast<uint32_t>(*value);
-}
-
-}  // namespace
 
 Result<std::vector<CredentialRecord>> PostgresTransaction::ScanCredentialVersions(
     const std::string& after_credential_id, int after_version, int limit) {
@@ -42,7 +33,7 @@ Result<std::vector<KeyEventRecord>> PostgresTransaction::ListKeyEvents(const std
                   "SELECT org_id, kind, kek_version, detail, at FROM key_events WHERE org_id = $1 ORDER BY id",
                   Params().Text(org_id)),
       [](const Row& row) {
-        return KeyEventRecord{row.Text(0), row.Text(1), OptionalVersion(row, 2), row.Text(3), row.Int(4)};
+        return ReadKeyEvent(row);
       });
 }
 

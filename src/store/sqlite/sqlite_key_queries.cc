@@ -3,17 +3,9 @@
 #include "store/sqlite/sqlite_transaction.h"
 
 #include "store/sqlite/row_readers.h"
+#include "store/record_readers.h"
 
 namespace coffer::store::sqlite {
-namespace {
-
-std::optional<uint32_t> OptionalVersion(const Statement& row, int column) {
-  auto value = row.OptionalInt(column);
-  if (!value) return std::nullopt;
-  return static_cast<uint32_t>(*value);
-}
-
-}  // namespace
 
 Result<std::vector<KekStateRecord>> SqliteTransaction::ListKekStates() {
   auto stmt = conn_.Prepare("SELECT org_id, version, created_at, encryptions FROM keks ORDER BY org_id, version");
@@ -35,7 +27,7 @@ Result<std::vector<DekUsageRecord>> SqliteTransaction::CountDeksByKek(const std:
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
   return AllRows<DekUsageRecord>(*stmt, [](const Statement& row) {
-    return DekUsageRecord{OptionalVersion(row, 0), row.Int(1)};
+    return DekUsageRecord{ReadOptionalKekVersion(row, 0), row.Int(1)};
   });
 }
 
@@ -83,7 +75,7 @@ Result<std::vector<KeyEventRecord>> SqliteTransaction::LatestKeyEvents(const std
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
   return AllRows<KeyEventRecord>(*stmt, [](const Statement& row) {
-    return KeyEventRecord{row.Text(0), row.Text(1), OptionalVersion(row, 2), row.Text(3), row.Int(4)};
+    return ReadKeyEvent(row);
   });
 }
 

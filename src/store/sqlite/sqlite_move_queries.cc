@@ -8,12 +8,6 @@
 namespace coffer::store::sqlite {
 namespace {
 
-std::optional<uint32_t> OptionalVersion(const Statement& row, int column) {
-  auto value = row.OptionalInt(column);
-  if (!value) return std::nullopt;
-  return static_cast<uint32_t>(*value);
-}
-
 Result<int64_t> CountOf(Connection& conn, const char* table) {
   auto stmt = conn.Prepare(std::string("SELECT COUNT(*) FROM ") + table);
   if (!stmt.ok()) return stmt.error();
@@ -47,7 +41,7 @@ Result<std::vector<KeyEventRecord>> SqliteTransaction::ListKeyEvents(const std::
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
   return AllRows<KeyEventRecord>(*stmt, [](const Statement& row) {
-    return KeyEventRecord{row.Text(0), row.Text(1), OptionalVersion(row, 2), row.Text(3), row.Int(4)};
+    return ReadKeyEvent(row);
   });
 }
 
