@@ -17,7 +17,7 @@
 #include "server/data_dir.h"
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 #include "vault/audit_log.h"
 #include "vault/root_rotation.h"
 
@@ -29,6 +29,7 @@ constexpr const char* kNewPkcs11PinEnv = "COFFER_NEW_PKCS11_PIN";
 
 struct RotateRootOptions {
   std::string data_dir = "./coffer-data";
+  std::string store_url;  // a postgres:// URL: the database every node shares; empty: SQLite in data_dir
   RootKeyOptions current;
   std::string new_kind;  // empty: the current kind (a key file when the current root is env)
   std::string new_key_file;
@@ -119,13 +120,22 @@ int RunRotateRoot(const RotateRootOptions& o) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!crypto::InitCrypto()) return Fail("cannot initialise the crypto library");
 
-  const std::string db_path = o.data_dir + "/coffer.db";
-  if (!FileExists(db_path)) {
-    return Fail("no Coffer data in " + o.data_dir + ": point --data-dir (or COFFER_DATA_DIR) at the server's data directory");
+  const bool shared = !o.store_url.empty();
+  if (shared && !store::IsPostgresLocation(o.store_url)) {
+    return Fail("--store takes a postgres:// URL; a SQLite Coffer is named by --data-dir");
   }
-  auto lock = DataDirLock::Acquire(o.data_dir);
-  if (!lock.ok()) return Fail(lock.error().message + " (rotate-root runs with the server stopped)");
-  RemoveAbandonedWrites(o.data_dir);
+  const std::string db_path = o.data_dir + "/coffer.db";
+  std::optional<DataDirLock> lock;
+  if (!shared) {
+    if (!FileExists(db_path)) {
+      return Fail("no Coffer data in " + o.data_dir +
+                  ": point --data-dir (or COFFER_DATA_DIR) at the server's data directory, or --store at its database");
+    }
+    auto locked = DataDirLock::Acquire(o.data_dir);
+    if (!locked.ok()) return Fail(locked.error().message + " (rotate-root runs with the server stopped)");
+    lock.emplace(std::move(locked).value());
+    RemoveAbandonedWrites(o.data_dir);
+  }
 
   if (Status s = ValidateRootKeyOptions(o.current); !s.ok()) return Fail(s.error().message);
   const std::string current_kind = ResolvedKind(o.current);
@@ -154,10 +164,21 @@ int RunRotateRoot(const RotateRootOptions& o) {
   const std::string current_key_file = KeyFilePath(o.current, o.data_dir);
   keyring::Keyring keyring(std::move(current->provider));
 
-  auto store = store::sqlite::SqliteStore::Open(db_path);
+  auto store = store::OpenStore({shared ? o.store_url : db_path, "coffer rotate-root"});
   if (!store.ok()) {
     SecureWipe(pin);
     return Fail(store.error().message);
+  }
+  // Every running node holds KEKs unwrapped under the old root (and would go on wrapping new ones
+  // under it): each must be stopped first. A node keeps sessions open on the database while it
+  // runs, paused included, and names itself in them.
+  if (shared) {
+    auto others = (*store)->OtherClients();
+    if (!others.ok() || !others->empty()) {
+      SecureWipe(pin);
+      if (!others.ok()) return Fail(others.error().message);
+      return Fail("'" + others->front() + "' is connected to this database: stop every node first");
+    }
   }
   if (Status s = vault::LoadKeyHierarchy(**store, keyring); !s.ok()) {
     SecureWipe(pin);
@@ -191,7 +212,12 @@ int RunRotateRoot(const RotateRootOptions& o) {
   if (current_kind == "file" && new_key_file != current_key_file) {
     if (::unlink(current_key_file.c_str()) == 0) std::printf("Removed the old key file %s.\n", current_key_file.c_str());
   }
-  std::printf("Start the server with: coffer serve --data-dir %s %s\n", o.data_dir.c_str(), new_root->serve_flags.c_str());
+  if (shared) {
+    std::printf("Start every node with: coffer serve --store %s %s (each node needs the new root key)\n",
+                store::DescribeStoreLocation(o.store_url).c_str(), new_root->serve_flags.c_str());
+  } else {
+    std::printf("Start the server with: coffer serve --data-dir %s %s\n", o.data_dir.c_str(), new_root->serve_flags.c_str());
+  }
   return 0;
 }
 
@@ -206,6 +232,10 @@ void AddRotateRootCommand(CLI::App& app) {
       "Re-wrap every KEK under a new root key, atomically (offline: stop the server first). The old root key "
       "stops working.");
   cmd->add_option("--data-dir", options->data_dir, "Data directory (env COFFER_DATA_DIR)")->capture_default_str();
+  cmd->add_option("--store", options->store_url,
+                  "postgres://USER@HOST:PORT/DB: rotate the root key of the database several nodes share, with every "
+                  "node stopped (env COFFER_STORE_URL; password from the URL, PGPASSFILE or COFFER_STORE_PASSWORD)")
+      ->envname("COFFER_STORE_URL");
   AddRootKeyFlags(cmd, options->current);
   cmd->add_option("--new-root-key", options->new_kind,
                   "Provider of the new root key: file, passphrase (COFFER_NEW_ROOT_PASSPHRASE or a prompt) or "

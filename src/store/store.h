@@ -300,6 +300,11 @@ class Store {
   // against the store where being stale would do harm.
   virtual bool SharedWithOtherNodes() const { return false; }
 
+  // The other processes connected to the database now, by the client name each gave
+  // (StoreLocation::client_name), for operations that need every node stopped. Empty where no
+  // other process can be (SQLite, behind its data directory's lock).
+  virtual Result<std::vector<std::string>> OtherClients() { return std::vector<std::string>(); }
+
   // Never null. When the database cannot be read, every query on the transaction fails with
   // kUnavailable.
   virtual std::unique_ptr<ReadTransaction> BeginRead() = 0;

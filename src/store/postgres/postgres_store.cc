@@ -82,6 +82,22 @@ std::unique_ptr<ReadTransaction> PostgresStore::BeginRead() {
   return std::make_unique<PooledRead>(*this, std::move(conn).value());
 }
 
+Result<std::vector<std::string>> PostgresStore::OtherClients() {
+  auto conn = AcquireReader();
+  if (!conn.ok()) return conn.error();
+  // Every session of this store has this store's application_name; any other "coffer ..." name
+  // is another process: a node (its writer or a pooled reader), or another command.
+  auto rows = (*conn)->Query("list the other coffer sessions",
+                             "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND application_name LIKE 'coffer%' AND application_name <> $1 ORDER BY 1",
+                             Params().Text(options_.connection.application_name));
+  if (!rows.ok()) return rows.error();
+  std::vector<std::string> clients;
+  for (int i = 0; i < rows->size(); ++i) clients.push_back((*rows)[i].Text(0));
+  ReleaseReader(std::move(conn).value());
+  return clients;
+}
+
 // ---- The writer's session ----
 
 Status PostgresStore::WriteSession::Begin() {

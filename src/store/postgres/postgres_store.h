@@ -44,6 +44,8 @@ class PostgresStore : public Store {
 
   std::string_view engine() const override { return "postgres"; }
   bool SharedWithOtherNodes() const override { return true; }
+  // Sessions of coffer processes on this database (pg_stat_activity), this store's own excluded.
+  Result<std::vector<std::string>> OtherClients() override;
   std::unique_ptr<ReadTransaction> BeginRead() override;
   Status Write(WriteWork work) override { return writer_->Write(std::move(work)); }
   void Submit(WriteWork work, std::function<void(Status)> on_done) override {
