@@ -3,6 +3,7 @@
 #include "core/principal.h"
 #include "core/secure_wipe.h"
 #include "vault/ids.h"
+#include "vault/root_rotation.h"
 
 namespace coffer::vault {
 
@@ -16,7 +17,19 @@ Result<BootstrapOutcome> Bootstrap(store::Store& store, keyring::Keyring& keyrin
   }
 
   auto created = CreateOrg(store, keyring, kDefaultOrgName);
-  if (!created.ok()) return created.error();
+  if (!created.ok()) {
+    // Nodes started together on an empty shared database: another one created the first org a
+    // moment earlier (the org name is unique). Join it, as a node started later would.
+    if (created.error().code != ErrorCode::kConflict || !store.SharedWithOtherNodes()) return created.error();
+    auto orgs = store.BeginRead()->ListOrgs();
+    if (!orgs.ok()) return orgs.error();
+    if (orgs->empty()) return created.error();
+    if (Status loaded = LoadKeyHierarchy(store, keyring); !loaded.ok()) {
+      return MakeError(loaded.error().code,
+                       "another node set this database up at the same moment, and " + loaded.error().message);
+    }
+    return BootstrapOutcome{orgs->front().id, std::nullopt};
+  }
   return BootstrapOutcome{created->org_id, std::move(created->owner_token)};
 }
 

@@ -2,6 +2,7 @@
 // process with its own data directory and the same root key, and whatever one node writes or
 // revokes, the other sees on its very next request.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "coffer_process.h"
+#include "crypto/encoding.h"
+#include "crypto/random.h"
 #include "pg_test_support.h"
 
 namespace coffer::testing {
@@ -204,6 +207,37 @@ TEST_F(PostgresNodesTest, AKekRotatedOnOneNodeIsUsedByTheOtherForReadsAndWrites)
   auto retired = a->Call(owner, "POST", "/v0/keys/retire", json{{"version", 1}});
   EXPECT_EQ(retired.status, 200) << retired.body.dump();
   EXPECT_EQ(a->Call(owner, "GET", "/v0/vault/from-b").body["data"]["key"], "sk_live_from_b");
+}
+
+// Two nodes started at the same moment on an empty database, with the same root key: one sets it
+// up, the other joins it, and both serve the one owner.
+TEST_F(PostgresNodesTest, TwoNodesStartedTogetherOnAnEmptyDatabaseBothServeOneOrg) {
+  TempDir keys;
+  const std::string key_file = keys.path() + "/root.key";
+  {
+    // A 256-bit key file as `coffer serve` writes one: base64, mode 0600.
+    const std::string text = crypto::Base64Encode(crypto::RandomBytes(32));
+    std::FILE* f = std::fopen(key_file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f, "%s\n", text.c_str());
+    std::fclose(f);
+    ::chmod(key_file.c_str(), 0600);
+  }
+  std::unique_ptr<CofferServer> a, b;
+  std::thread start_a([&] { a = StartNode(dir_a_, key_file); });
+  std::thread start_b([&] { b = StartNode(dir_b_, key_file); });
+  start_a.join();
+  start_b.join();
+  ASSERT_TRUE(a->started()) << a->stderr_text();
+  ASSERT_TRUE(b->started()) << b->stderr_text();
+  const bool a_set_up = a->stdout_text().find("shown once") != std::string::npos;
+  const bool b_set_up = b->stdout_text().find("shown once") != std::string::npos;
+  EXPECT_NE(a_set_up, b_set_up) << "exactly one node should have created the owner";
+  const std::string owner = a_set_up ? a->owner_token() : b->owner_token();
+  const json body = {{"type", "API_KEY"}, {"data", {{"key", "sk_live_together"}}}};
+  ASSERT_EQ(a->Call(owner, "PUT", "/v0/vault/together", body).status, 201);
+  EXPECT_EQ(b->Call(owner, "GET", "/v0/vault/together").body["data"]["key"], "sk_live_together");
+  EXPECT_EQ(Sql("SELECT count(*) FROM orgs"), "1");
 }
 
 // Password guesses are counted across nodes: spreading them over two nodes buys no extra tries,
