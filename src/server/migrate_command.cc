@@ -64,6 +64,17 @@ int Fail(const Error& e, const std::string& context = "") {
   return cli::Fail(ExitCodeFor(e), context.empty() ? e.message : context + ": " + e.message);
 }
 
+// A node running on a PostgreSQL end would write what the copy misses (or what it overwrites):
+// every coffer process keeps a session open there under its name, so any other one means stop.
+// (A SQLite end is guarded by its data directory's lock instead.) 0 when none runs.
+int RefuseWhileNodesRun(store::Store& store, const std::string& description) {
+  auto others = store.OtherClients();
+  if (!others.ok()) return Fail(others.error(), "cannot list who is connected to " + description);
+  if (others->empty()) return 0;
+  return cli::Fail(cli::kExitUsage, "'" + others->front() + "' is connected to " + description +
+                                        ": stop every node on it first; nothing was changed");
+}
+
 Result<End> ParseEnd(const std::string& flag, std::string given) {
   End end;
   if (given.empty()) return MakeError(ErrorCode::kInvalidArgument, flag + " is empty: give a data directory or a postgres:// URL");
@@ -229,8 +240,9 @@ int RunMigrate(const MigrateOptions& o) {
   const std::string key_source = root->description;
   keyring::Keyring keyring(std::move(root->provider));
 
-  auto source = store::OpenStore({from->location});
+  auto source = store::OpenStore({from->location, "coffer migrate"});
   if (!source.ok()) return Fail(source.error(), "cannot open the source " + from->description);
+  if (int refused = RefuseWhileNodesRun(**source, from->description); refused != 0) return refused;
   {
     auto read = (*source)->BeginRead();
     auto counts = read->CountRows();
@@ -263,8 +275,9 @@ int RunMigrate(const MigrateOptions& o) {
     if (!lock.ok()) return Fail(lock.error(), "cannot migrate into " + to->dir + " while it is in use");
     to_lock.emplace(std::move(lock).value());
   }
-  auto target = store::OpenStore({to->location});
+  auto target = store::OpenStore({to->location, "coffer migrate"});
   if (!target.ok()) return Fail(target.error(), "cannot open the target " + to->description);
+  if (int refused = RefuseWhileNodesRun(**target, to->description); refused != 0) return refused;
   {
     auto read = (*target)->BeginRead();
     auto counts = read->CountRows();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
@@ -277,6 +278,21 @@ TEST_F(MigrateTest, ARunningServersDataDirectoryIsRefused) {
   EXPECT_NE(refused.err.find("stop it first"), std::string::npos) << refused.err;
   EXPECT_EQ(Sql("SELECT COALESCE(to_regclass('public.orgs')::text, '')"), "") << "the target was not even opened";
   EXPECT_EQ(running.Call(running.owner_token(), "GET", "/v0/me").status, 200);
+}
+
+// A node still running on a PostgreSQL source would write what the copy misses.
+TEST_F(MigrateTest, APostgresSourceWithANodeStillRunningIsRefused) {
+  TempDir node, target;
+  ServerOptions options;
+  options.extra_args = {"--store", url_, "--node-name", "still-up"};
+  CofferServer pg(node.path(), options);
+  ASSERT_TRUE(pg.started()) << pg.stderr_text();
+  auto refused = Migrate({"--from", url_, "--to", target.path() + "/data", "--data-dir", node.path()});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("still-up"), std::string::npos) << "names the running node: " << refused.err;
+  EXPECT_NE(refused.err.find("stop every node"), std::string::npos) << refused.err;
+  EXPECT_FALSE(Mentions(refused, Password()));
+  EXPECT_FALSE(std::filesystem::exists(target.path() + "/data/coffer.db")) << "the target was written";
 }
 
 TEST_F(MigrateTest, TheStorePasswordNeverAppearsEvenWhenItIsWrong) {
