@@ -35,6 +35,8 @@ std::optional<store::LeaseRecord> Leases::Hold(std::string_view name) {
       // pause does not stop). The store has the last word in every write anyway.
       if (now - it->second.renewed < ttl_ / 3) return it->second.lease;
       before = it->second.lease;
+    } else if (auto wait = ask_again_.find(name); wait != ask_again_.end() && now < wait->second) {
+      return std::nullopt;  // another node held it a moment ago
     }
   }
   std::optional<store::LeaseRecord> granted;
@@ -48,6 +50,8 @@ std::optional<store::LeaseRecord> Leases::Hold(std::string_view name) {
   if (!written.ok()) return std::nullopt;  // renewal failed: no work until the store answers
   if (!granted) {
     if (before) Forget(std::string(name), "another node holds it now");
+    std::lock_guard lock(mutex_);
+    ask_again_[std::string(name)] = now + ttl_ / 3;
     return std::nullopt;
   }
   // Worth a line only where there are other nodes: on SQLite this node holds every lease.
@@ -57,6 +61,7 @@ std::optional<store::LeaseRecord> Leases::Hold(std::string_view name) {
   }
   std::lock_guard lock(mutex_);
   held_[std::string(name)] = Held{*granted, now};
+  if (auto wait = ask_again_.find(name); wait != ask_again_.end()) ask_again_.erase(wait);
   return granted;
 }
 

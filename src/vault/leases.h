@@ -41,8 +41,8 @@ class Leases {
   Leases& operator=(const Leases&) = delete;
 
   // The lease on `name` while this node holds it: taken when it is free or expired, renewed once a
-  // third of its time has passed since the last renewal. Empty while another node holds it, or
-  // when the store cannot be written. Thread-safe.
+  // third of its time has passed since the last renewal. Empty while another node holds it (asked
+  // again a third of a lease later), or when the store cannot be written. Thread-safe.
   std::optional<store::LeaseRecord> Hold(std::string_view name);
 
   // Runs `work` in a store write that first checks `lease` (CheckLease): it commits only while
@@ -70,6 +70,9 @@ class Leases {
   const std::chrono::milliseconds ttl_;
   std::mutex mutex_;
   std::map<std::string, Held, std::less<>> held_;  // the leases this node believes it holds
+  // Leases another node held when last asked, and when to ask again: a third of a lease, so the
+  // nodes without a lease do not write to the store on every tick.
+  std::map<std::string, Clock::time_point, std::less<>> ask_again_;
 };
 
 }  // namespace coffer::vault
