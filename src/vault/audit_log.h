@@ -109,13 +109,15 @@ class AuditLog {
   // Sets outcome and reason from an error: denied, not_found or error.
   static void SetFailure(store::AuditRecord& record, const Error& error);
 
+  // "digest:" and the hex HMAC of `target` under the chain key: equal names give equal digests,
+  // and nobody without the root key can test a guess against the table. How a name typed by
+  // anyone is kept (a failed request's target here, a failed login's username in the throttle).
+  std::string TargetDigest(std::string_view target) const;
+
   AuditLog(store::Store& store, crypto::SecureKey key, AuditOptions options);
 
  private:
   std::vector<uint8_t> Chain(const std::vector<uint8_t>& previous_hash, const store::AuditRecord& record) const;
-  // "digest:" and the hex HMAC of `target` under the chain key: equal names give equal digests,
-  // and nobody without the root key can test a guess against the table.
-  std::string TargetDigest(std::string_view target) const;
   store::AuditCheckpointRecord SignCheckpoint(int64_t seq, std::vector<uint8_t> hash) const;
   VerifyReport VerifyChain() const;
   Status CheckOperator(const Principal& caller) const;

@@ -506,7 +506,9 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
                                            const std::optional<std::string>& totp_code,
                                            const RequestContext& context) {
   static const Error kWrong = MakeError(ErrorCode::kUnauthenticated, "the username or password is wrong");
-  auto wait = LoginRetryAfter(*store_.BeginRead(), username, context.source_ip, NowMicros());
+  // The throttle keeps the account as a keyed digest: the name is whatever was typed.
+  const std::string account = audit_.TargetDigest(username);
+  auto wait = LoginRetryAfter(*store_.BeginRead(), account, context.source_ip, NowMicros());
   if (!wait.ok()) return wait.error();
   if (*wait) {
     Error throttled = MakeError(ErrorCode::kRateLimited,
@@ -544,7 +546,7 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
     store::AuditRecord record = AuditLog::Anonymous(context, "auth.login", username);
     AuditLog::SetFailure(record, refusal);
     COFFER_TRY(store_.Write([&](store::WriteTransaction& txn) -> Status {
-      COFFER_TRY(CountLoginFailure(txn, username, context.source_ip, NowMicros()));
+      COFFER_TRY(CountLoginFailure(txn, account, context.source_ip, NowMicros()));
       return audit_.Append(txn, record);
     }));
     return refusal;
@@ -573,7 +575,7 @@ Result<IssuedToken> IdentityService::Login(const std::string& username, const st
     record.actor_kind = identity.kind;
     for (const auto& link : *chain) record.chain_ids.push_back(link.id);
     record.token_id = issued->record.id;
-    COFFER_TRY(ClearLoginFailures(txn, username));
+    COFFER_TRY(ClearLoginFailures(txn, account));
     return audit_.Append(txn, std::move(record));
   });
   if (!written.ok()) return written.error();

@@ -3,6 +3,9 @@
 // the store, inside the writes that record each attempt, so every node on a shared database
 // throttles the same guesses and a restart forgets none. An account or address without a failure
 // for an hour starts afresh, which also bounds the table under a spray of made-up usernames.
+//
+// `account` is stored as given, so callers pass a keyed digest of the username, never the
+// username: whatever was typed there (a password pasted one field early) would reach the disk.
 #pragma once
 
 #include <optional>

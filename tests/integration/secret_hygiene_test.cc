@@ -51,6 +51,10 @@ TEST(SecretHygieneTest, PlantedSecretAppearsOnlyWhereItMust) {
     auto wrong_token = server.Client(std::string("cof_") + kPlanted);
     everything_else += wrong_token.Send("GET", "/v0/vault/planted")->body.dump();
     everything_else += send("DELETE", "/v0/vault/planted-other", std::nullopt).body.dump();
+    // A secret typed into the username field of a login (its password pasted one field early).
+    auto anonymous = server.Client("");
+    const std::string login = std::string(R"({"username":")") + kPlanted + R"(","password":"not it"})";
+    everything_else += anonymous.Send("POST", "/v0/auth/login", login)->body.dump();
 
     // The CLI: store with the secret on stdin, then a failing get; neither output may echo it.
     std::map<std::string, std::string> env = {{"COFFER_ADDR", server.url()}, {"COFFER_TOKEN", server.owner_token()}};
