@@ -48,20 +48,8 @@ LB_PID=""
 PG_DIR=""
 PG_POSTMASTER_PID=""
 
-usage_postgres() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
-parse_postgres_args() {
-  while (($#)); do
-    case "$1" in
-      --quick) DURATION="3s"; DSYNC_WRITES=1000 ;;
-      -h|--help) usage_postgres; exit 0 ;;
-      *) die "unknown argument: $1 (try --help)" ;;
-    esac
-    shift
-  done
-  DURATION="${BENCH_DURATION:-$DURATION}"
-  [[ "$DURATION" =~ ^[1-9][0-9]*s$ ]] || die "BENCH_DURATION must look like 10s, not '$DURATION'"
-}
+# run.sh's parse_args (--quick, --help, BENCH_DURATION) with this script's own help text.
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # Order matters: the load balancer first (it would retry a stopped node), the
 # coffer nodes before the database (they would only log reconnect errors), the
@@ -552,7 +540,7 @@ write_postgres_report() {
 }
 
 postgres_main() {
-  parse_postgres_args "$@"
+  parse_args "$@"
   trap cleanup_all EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
