@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "coffer_process.h"
+#include "pg_node.h"
 #include "pg_test_support.h"
 
 namespace coffer::testing {
@@ -26,15 +27,8 @@ class PostgresLeasesTest : public PostgresTest {
  protected:
   std::unique_ptr<CofferServer> StartNode(const TempDir& dir, const std::string& name,
                                           const std::string& root_key_file = "") {
-    ServerOptions options;
-    options.extra_args = {"--store", url_, "--node-name", name, "--lease-seconds", "2", "--rewrap-batch-size", "1"};
-    if (!root_key_file.empty()) {
-      options.extra_args.push_back("--root-key-file");
-      options.extra_args.push_back(root_key_file);
-    }
-    auto node = std::make_unique<CofferServer>(dir.path(), options);
-    EXPECT_TRUE(node->started()) << node->stderr_text();
-    return node;
+    return StartPostgresNode(url_, dir.path(), root_key_file,
+                             {"--node-name", name, "--lease-seconds", "2", "--rewrap-batch-size", "1"});
   }
 
   // PostgreSQL's own record of what each node wrote: every modifying statement on this test's

@@ -17,6 +17,7 @@
 #include "coffer_process.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
+#include "pg_node.h"
 #include "pg_test_support.h"
 
 namespace coffer::testing {
@@ -29,15 +30,7 @@ class PostgresNodesTest : public PostgresTest {
   // A node on the shared database. The first one creates the org and its owner; the others use
   // the first one's root key file, as nodes behind one load balancer share one root key.
   std::unique_ptr<CofferServer> StartNode(const TempDir& dir, const std::string& root_key_file = "") {
-    ServerOptions options;
-    options.extra_args = {"--store", url_};
-    if (!root_key_file.empty()) {
-      options.extra_args.push_back("--root-key-file");
-      options.extra_args.push_back(root_key_file);
-    }
-    auto node = std::make_unique<CofferServer>(dir.path(), options);
-    EXPECT_TRUE(node->started()) << node->stderr_text();
-    return node;
+    return StartPostgresNode(url_, dir.path(), root_key_file);
   }
 
   TempDir dir_a_, dir_b_;

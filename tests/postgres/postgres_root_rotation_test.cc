@@ -7,6 +7,7 @@
 #include <string>
 
 #include "coffer_process.h"
+#include "pg_node.h"
 #include "pg_test_support.h"
 
 namespace coffer::testing {
@@ -18,11 +19,7 @@ class PostgresRootRotationTest : public PostgresTest {
  protected:
   std::unique_ptr<CofferServer> StartNode(const TempDir& dir, const std::string& root_key_file = "",
                                           bool expect_start = true) {
-    ServerOptions options;
-    options.extra_args = {"--store", url_};
-    if (!root_key_file.empty()) options.extra_args.insert(options.extra_args.end(), {"--root-key-file", root_key_file});
-    options.expect_start = expect_start;
-    return std::make_unique<CofferServer>(dir.path(), options);
+    return StartPostgresNode(url_, dir.path(), root_key_file, {}, expect_start);
   }
   CommandResult RotateRoot() {
     return RunCoffer({"keys", "rotate-root", "--store", url_, "--data-dir", dir_a_.path()});
