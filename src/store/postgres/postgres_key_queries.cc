@@ -76,9 +76,7 @@ Result<std::vector<KeyEventRecord>> PostgresTransaction::LatestKeyEvents(const s
                   "SELECT org_id, kind, kek_version, detail, at FROM key_events "
                   "WHERE id IN (SELECT MAX(id) FROM key_events WHERE org_id = $1 GROUP BY kind) ORDER BY id",
                   Params().Text(org_id)),
-      [](const Row& row) {
-        return ReadKeyEvent(row);
-      });
+      ReadKeyEvent<Row>);
 }
 
 Result<std::vector<TypeCountRecord>> PostgresTransaction::CountCredentialsByType(const std::string& org_id) {

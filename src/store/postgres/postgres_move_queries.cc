@@ -32,9 +32,7 @@ Result<std::vector<KeyEventRecord>> PostgresTransaction::ListKeyEvents(const std
       conn_.Query("list key events",
                   "SELECT org_id, kind, kek_version, detail, at FROM key_events WHERE org_id = $1 ORDER BY id",
                   Params().Text(org_id)),
-      [](const Row& row) {
-        return ReadKeyEvent(row);
-      });
+      ReadKeyEvent<Row>);
 }
 
 Result<StoreRowCounts> PostgresTransaction::CountRows() {

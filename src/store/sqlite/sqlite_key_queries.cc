@@ -74,9 +74,7 @@ Result<std::vector<KeyEventRecord>> SqliteTransaction::LatestKeyEvents(const std
       "WHERE id IN (SELECT MAX(id) FROM key_events WHERE org_id = ? GROUP BY kind) ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return AllRows<KeyEventRecord>(*stmt, [](const Statement& row) {
-    return ReadKeyEvent(row);
-  });
+  return AllRows<KeyEventRecord>(*stmt, ReadKeyEvent<Statement>);
 }
 
 Result<std::vector<TypeCountRecord>> SqliteTransaction::CountCredentialsByType(const std::string& org_id) {

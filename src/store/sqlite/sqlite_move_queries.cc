@@ -40,9 +40,7 @@ Result<std::vector<KeyEventRecord>> SqliteTransaction::ListKeyEvents(const std::
   auto stmt = conn_.Prepare("SELECT org_id, kind, kek_version, detail, at FROM key_events WHERE org_id = ? ORDER BY id");
   if (!stmt.ok()) return stmt.error();
   stmt->Bind(1, org_id);
-  return AllRows<KeyEventRecord>(*stmt, [](const Statement& row) {
-    return ReadKeyEvent(row);
-  });
+  return AllRows<KeyEventRecord>(*stmt, ReadKeyEvent<Statement>);
 }
 
 Result<StoreRowCounts> SqliteTransaction::CountRows() {
