@@ -58,6 +58,8 @@ void KeyManager::Run() {
 }
 
 void KeyManager::AdoptUnfinishedRewraps() {
+  // Alone on its database, this node started every job itself (Wake) or resumed it at Start.
+  if (!store_.SharedWithOtherNodes()) return;
   if (!leases_.Hold(kRewrapLease)) return;
   auto read = store_.BeginRead();
   auto orgs = read->ListOrgs();
