@@ -1,7 +1,5 @@
 #include "server/migrate_command.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "core/secure_wipe.h"
 #include "crypto/secure_key.h"
 #include "keyring/keyring.h"
+#include "server/core_dumps.h"
 #include "server/data_dir.h"
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
@@ -194,10 +193,7 @@ void PrintProgress(std::string_view what, int64_t n, bool done) {
 }
 
 int RunMigrate(const MigrateOptions& o) {
-  // Every KEK and a decryption of every credential pass through this process: no core file.
-  struct rlimit none {0, 0};
-  setrlimit(RLIMIT_CORE, &none);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ForbidCoreDumps();  // every KEK and a decryption of every credential pass through here
   if (!crypto::InitCrypto()) return cli::Fail(cli::kExitError, "cannot initialise the crypto library");
 
   auto from = ParseEnd("--from", o.from);

@@ -1,7 +1,5 @@
 #include "server/rotate_root_command.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include "keyring/keyring.h"
 #include "keyring/passphrase_provider.h"
 #include "keyring/pkcs11_provider.h"
+#include "server/core_dumps.h"
 #include "server/data_dir.h"
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
@@ -114,10 +113,7 @@ Result<NewRoot> PrepareNewRoot(const RotateRootOptions& o, const std::string& ki
 }
 
 int RunRotateRoot(const RotateRootOptions& o) {
-  // The old and new root keys and every KEK pass through this process: no core file may hold them.
-  struct rlimit none {0, 0};
-  setrlimit(RLIMIT_CORE, &none);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ForbidCoreDumps();  // the old and new root keys and every KEK pass through here
   if (!crypto::InitCrypto()) return Fail("cannot initialise the crypto library");
 
   const bool shared = !o.store_url.empty();

@@ -1,6 +1,4 @@
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -23,6 +21,7 @@
 #include "core/secure_wipe.h"
 #include "crypto/secure_key.h"
 #include "keyring/keyring.h"
+#include "server/core_dumps.h"
 #include "server/data_dir.h"
 #include "server/data_dir_lock.h"
 #include "server/root_key_setup.h"
@@ -43,13 +42,6 @@ namespace {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "coffer: %s\n", message.c_str());
   return 1;
-}
-
-// Keys and decrypted secrets live in this process's memory: no core file may ever hold them.
-void ForbidCoreDumps() {
-  struct rlimit none {0, 0};
-  setrlimit(RLIMIT_CORE, &none);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 bool IsLoopback(const std::string& host) {
